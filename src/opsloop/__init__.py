@@ -1,0 +1,1 @@
+"""opsloop: the whole loop of ML in production."""

@@ -1,0 +1,1 @@
+"""Pure types shared by both halves of opsloop. No I/O here."""
