@@ -1,0 +1,1 @@
+"""The command line: `opsloop up`, `opsloop db`, `opsloop experiments`, `opsloop runs`."""

@@ -1,0 +1,16 @@
+"""The tracking store a CLI command talks to: a server when --url / OPSLOOP_URL is given,
+otherwise the embedded store under OPSLOOP_HOME."""
+
+from __future__ import annotations
+
+from opsloop.client.http_store import HttpTrackingStore
+from opsloop.config import load_settings
+from opsloop.tracking.factory import open_store
+from opsloop.tracking.store import TrackingStore
+
+
+def open_cli_store(url: str | None = None, workspace: str | None = None) -> tuple[TrackingStore, str]:
+    settings = load_settings(url=url, workspace=workspace)
+    if settings.url:
+        return HttpTrackingStore(settings.url, workspace=settings.workspace), settings.workspace
+    return open_store(settings), settings.workspace

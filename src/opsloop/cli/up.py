@@ -1,0 +1,36 @@
+"""`opsloop up`: serve the platform on its embedded default (or the configured database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from opsloop.cli.output import console
+from opsloop.config import load_settings
+from opsloop.server.app import create_app
+from opsloop.tracking.factory import open_store
+
+
+def up(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [env OPSLOOP_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [env OPSLOOP_PORT].")] = None,
+    home: Annotated[Path | None, typer.Option(help="Data folder [env OPSLOOP_HOME, default ~/.opsloop].")] = None,
+    database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL [env OPSLOOP_DATABASE_URL].")] = None,
+    log_level: Annotated[str | None, typer.Option(help="uvicorn log level.")] = None,
+) -> None:
+    """Start the opsloop server: applies migrations, prints the URL, stops cleanly on Ctrl-C / SIGTERM."""
+    settings = load_settings(host=host, port=port, home=home, database_url=database_url, log_level=log_level)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings, migrate=True)
+    app = create_app(store, settings)
+    url = f"http://{settings.host}:{settings.port}"
+    console.print(f"[bold green]opsloop[/] serving at [link={url}]{url}[/link]  (data: {settings.home})")
+    console.print(f"  SDK:  export OPSLOOP_URL={url}   API docs: {url}/docs   Ctrl-C to stop")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    finally:
+        store.close()
+        console.print("opsloop stopped")

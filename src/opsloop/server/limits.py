@@ -1,0 +1,88 @@
+"""Request-size limits, enforced while the body streams in (a missing or false Content-Length
+cannot get around them)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from opsloop.errors import PayloadTooLargeError
+from opsloop.server.errors import error_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class _TooLarge(PayloadTooLargeError):
+    """Raised inside the app while reading the body; its error handler answers 413."""
+
+
+class BodySizeLimit:
+    """Refuse bodies over `max_bytes` with 413, except paths under `streaming_prefixes` that
+    stream to disk (artifact uploads), which get `max_stream_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_stream_bytes: int, streaming_marker: str) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_stream_bytes = max_stream_bytes
+        self.streaming_marker = streaming_marker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_stream_bytes if self.streaming_marker in scope.get("path", "") else self.max_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _reply_413(send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge(f"request body is larger than {limit} bytes", details={"limit": limit})
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _reply_413(send, limit)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _reply_413(send: Send, limit: int) -> None:
+    body = orjson.dumps(error_body("payload_too_large", f"request body is larger than {limit} bytes", {"limit": limit}))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,37 @@
+"""Portable INSERT ... ON CONFLICT for the two dialects opsloop supports (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+ConflictUpdate = Callable[[Any, Table], Mapping[str, ColumnElement[Any] | Any]]
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def insert_ignoring_conflicts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), list(rows))
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_columns: Sequence[str],
+    update: ConflictUpdate,
+) -> None:
+    """Insert rows; on a key conflict set the columns that `update(excluded, table)` returns."""
+    if not rows:
+        return
+    statement = _insert(conn, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(conflict_columns), set_=dict(update(statement.excluded, table))
+    )
+    conn.execute(statement, list(rows))
