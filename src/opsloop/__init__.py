@@ -34,7 +34,18 @@ if TYPE_CHECKING:
     from opsloop.sdk.run import ActiveRun
     from opsloop.sdk.session import connect
 
-__all__ = ["ActiveRun", "__version__", *_EXPORTS]
+__all__ = [
+    "ActiveRun",
+    "__version__",
+    "active_run",
+    "autolog",
+    "connect",
+    "end_run",
+    "flush",
+    "get_run",
+    "search_runs",
+    "start_run",
+]
 
 
 def __getattr__(name: str) -> Any:

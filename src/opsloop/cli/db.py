@@ -13,7 +13,9 @@ from opsloop.storage.database import Database
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
-UrlOption = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL [env OPSLOOP_DATABASE_URL].")]
+UrlOption = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL [env OPSLOOP_DATABASE_URL].")
+]
 
 
 @app.command()
@@ -37,6 +39,8 @@ def current(database_url: UrlOption = None) -> None:
     settings = load_settings(database_url=database_url)
     database = Database.from_url(settings.resolved_database_url())
     try:
-        console.print(f"current: {migrations.current_revision(database) or 'empty'}  head: {migrations.head_revision()}")
+        console.print(
+            f"current: {migrations.current_revision(database) or 'empty'}  head: {migrations.head_revision()}"
+        )
     finally:
         database.dispose()

@@ -36,8 +36,16 @@ def main() -> None:
             error_console.print(error.message.split("\n", 1)[1], highlight=False, soft_wrap=True)
         sys.exit(2 if error.code != "unavailable" else 3)
     except ValidationError as error:
-        error_console.print(f"[bold red]error:[/] invalid setting: {error.errors()[0]['msg']}", highlight=False)
+        error_console.print(
+            f"[bold red]error:[/] invalid setting: {error.errors()[0]['msg']}", highlight=False
+        )
         sys.exit(2)
     except SQLAlchemyError as error:
-        error_console.print(f"[bold red]error:[/] database error: {str(error).splitlines()[0]}", highlight=False)
+        error_console.print(
+            f"[bold red]error:[/] database error: {str(error).splitlines()[0]}", highlight=False
+        )
         sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

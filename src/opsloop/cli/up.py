@@ -17,8 +17,12 @@ from opsloop.tracking.factory import open_store
 def up(
     host: Annotated[str | None, typer.Option(help="Address to listen on [env OPSLOOP_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [env OPSLOOP_PORT].")] = None,
-    home: Annotated[Path | None, typer.Option(help="Data folder [env OPSLOOP_HOME, default ~/.opsloop].")] = None,
-    database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL [env OPSLOOP_DATABASE_URL].")] = None,
+    home: Annotated[
+        Path | None, typer.Option(help="Data folder [env OPSLOOP_HOME, default ~/.opsloop].")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL [env OPSLOOP_DATABASE_URL].")
+    ] = None,
     log_level: Annotated[str | None, typer.Option(help="uvicorn log level.")] = None,
 ) -> None:
     """Start the opsloop server: applies migrations, prints the URL, stops cleanly on Ctrl-C / SIGTERM."""
@@ -30,7 +34,9 @@ def up(
     console.print(f"[bold green]opsloop[/] serving at [link={url}]{url}[/link]  (data: {settings.home})")
     console.print(f"  SDK:  export OPSLOOP_URL={url}   API docs: {url}/docs   Ctrl-C to stop")
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+        )
     finally:
         store.close()
         console.print("opsloop stopped")

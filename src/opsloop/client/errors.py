@@ -31,10 +31,14 @@ def raise_for_response(response: httpx.Response) -> None:
         code, message, details = "http_error", f"HTTP {response.status_code}: {response.text[:200]}", {}
     if code == errors.QuerySyntaxError.code:
         raise errors.QuerySyntaxError(
-            str(details.get("reason", message)), query=str(details.get("query", "")), position=int(details.get("position", 0))
+            str(details.get("reason", message)),
+            query=str(details.get("query", "")),
+            position=int(details.get("position", 0)),
         )
     if response.status_code >= 500:
-        cls: type[errors.OpsloopError] = errors.StoreUnavailableError if response.status_code in (502, 503, 504) else errors.OpsloopError
+        cls: type[errors.OpsloopError] = (
+            errors.StoreUnavailableError if response.status_code in (502, 503, 504) else errors.OpsloopError
+        )
     else:
         cls = _BY_CODE.get(code, errors.InvalidInputError)
     error = cls(message, details=details)

@@ -33,16 +33,28 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
 class HttpTrackingStore(TrackingStore):
-    def __init__(self, base_url: str, *, workspace: str = DEFAULT_WORKSPACE, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, base_url: str, *, workspace: str = DEFAULT_WORKSPACE, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.workspace = workspace
-        self._client = httpx.Client(base_url=self.base_url, timeout=timeout, headers={"X-Opsloop-Workspace": workspace})
+        self._client = httpx.Client(
+            base_url=self.base_url, timeout=timeout, headers={"X-Opsloop-Workspace": workspace}
+        )
 
     def close(self) -> None:
         self._client.close()
 
     # --- transport ---------------------------------------------------------------------------
-    def _call(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None, workspace: str | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        workspace: str | None = None,
+    ) -> Any:
         headers = {"content-type": "application/json"} if json is not None else {}
         if workspace is not None:
             headers["X-Opsloop-Workspace"] = workspace
@@ -60,7 +72,14 @@ class HttpTrackingStore(TrackingStore):
         return orjson.loads(response.content) if response.content else None
 
     # --- experiments -------------------------------------------------------------------------
-    def create_experiment(self, name: str, *, workspace: str = DEFAULT_WORKSPACE, description: str | None = None, tags: Mapping[str, str] | None = None) -> Experiment:
+    def create_experiment(
+        self,
+        name: str,
+        *,
+        workspace: str = DEFAULT_WORKSPACE,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Experiment:
         body = {"name": name, "description": description, "tags": dict(tags or {})}
         return _experiment(self._call("POST", "/api/v1/experiments", json=body, workspace=workspace))
 
@@ -71,21 +90,38 @@ class HttpTrackingStore(TrackingStore):
         from opsloop.errors import NotFoundError
 
         try:
-            return _experiment(self._call("GET", f"/api/v1/experiments/by-name/{quote(name, safe='')}", workspace=workspace))
+            return _experiment(
+                self._call("GET", f"/api/v1/experiments/by-name/{quote(name, safe='')}", workspace=workspace)
+            )
         except NotFoundError:
             return None
 
-    def list_experiments(self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False) -> list[Experiment]:
-        body = self._call("GET", "/api/v1/experiments", params={"include_archived": include_archived}, workspace=workspace)
+    def list_experiments(
+        self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False
+    ) -> list[Experiment]:
+        body = self._call(
+            "GET", "/api/v1/experiments", params={"include_archived": include_archived}, workspace=workspace
+        )
         return [_experiment(item) for item in body["experiments"]]
 
-    def update_experiment(self, experiment_id: str, *, name: str | None = None, description: str | None = None, tags: Mapping[str, str] | None = None) -> Experiment:
+    def update_experiment(
+        self,
+        experiment_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Experiment:
         body = {"name": name, "description": description, "tags": dict(tags or {})}
-        return _experiment(self._call("PATCH", f"/api/v1/experiments/{quote(experiment_id, safe='')}", json=body))
+        return _experiment(
+            self._call("PATCH", f"/api/v1/experiments/{quote(experiment_id, safe='')}", json=body)
+        )
 
     def set_experiment_archived(self, experiment_id: str, archived: bool) -> Experiment:
         action = "archive" if archived else "restore"
-        return _experiment(self._call("POST", f"/api/v1/experiments/{quote(experiment_id, safe='')}/{action}"))
+        return _experiment(
+            self._call("POST", f"/api/v1/experiments/{quote(experiment_id, safe='')}/{action}")
+        )
 
     # --- runs --------------------------------------------------------------------------------
     def create_run(
@@ -117,18 +153,39 @@ class HttpTrackingStore(TrackingStore):
     def get_run(self, run_id: str) -> Run:
         return _run(self._call("GET", f"/api/v1/runs/{quote(run_id, safe='')}"))
 
-    def update_run(self, run_id: str, *, status: RunStatus | None = None, end_time: int | None = None, name: str | None = None) -> RunInfo:
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        name: str | None = None,
+    ) -> RunInfo:
         body = {"status": status.value if status is not None else None, "end_time": end_time, "name": name}
-        return _run_info(self._call("PATCH", f"/api/v1/runs/{quote(run_id, safe='')}", json={k: v for k, v in body.items() if v is not None}))
+        return _run_info(
+            self._call(
+                "PATCH",
+                f"/api/v1/runs/{quote(run_id, safe='')}",
+                json={k: v for k, v in body.items() if v is not None},
+            )
+        )
 
     def set_run_archived(self, run_id: str, archived: bool) -> RunInfo:
         action = "archive" if archived else "restore"
         return _run_info(self._call("POST", f"/api/v1/runs/{quote(run_id, safe='')}/{action}"))
 
-    def log_batch(self, run_id: str, *, metrics: Sequence[Metric] = (), params: Mapping[str, str] | None = None, tags: Mapping[str, str] | None = None) -> None:
+    def log_batch(
+        self,
+        run_id: str,
+        *,
+        metrics: Sequence[Metric] = (),
+        params: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         body = {
             "metrics": [
-                {"key": m.key, "value": float_to_json(m.value), "step": m.step, "timestamp": m.timestamp} for m in metrics
+                {"key": m.key, "value": float_to_json(m.value), "step": m.step, "timestamp": m.timestamp}
+                for m in metrics
             ],
             "params": dict(params or {}),
             "tags": dict(tags or {}),
@@ -139,7 +196,11 @@ class HttpTrackingStore(TrackingStore):
         self._call("DELETE", f"/api/v1/runs/{quote(run_id, safe='')}/tags/{quote(key, safe='')}")
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
-        self._call("POST", f"/api/v1/runs/{quote(run_id, safe='')}/inputs", json={"datasets": [dataclasses.asdict(d) for d in datasets]})
+        self._call(
+            "POST",
+            f"/api/v1/runs/{quote(run_id, safe='')}/inputs",
+            json={"datasets": [dataclasses.asdict(d) for d in datasets]},
+        )
 
     def get_metric_history(
         self,
@@ -152,7 +213,11 @@ class HttpTrackingStore(TrackingStore):
         max_step: int | None = None,
     ) -> MetricHistory:
         params = {"max_points": max_points, "method": method, "min_step": min_step, "max_step": max_step}
-        body = self._call("GET", f"/api/v1/runs/{quote(run_id, safe='')}/metrics/{quote(key, safe='')}/history", params=params)
+        body = self._call(
+            "GET",
+            f"/api/v1/runs/{quote(run_id, safe='')}/metrics/{quote(key, safe='')}/history",
+            params=params,
+        )
         return MetricHistory(
             key=body["key"],
             steps=body["steps"],
@@ -189,7 +254,9 @@ class HttpTrackingStore(TrackingStore):
         del run_id, path, size, sha256
 
     def list_artifact_records(self, run_id: str) -> dict[str, tuple[int, str]]:
-        body = self._call("GET", f"/api/v1/runs/{quote(run_id, safe='')}/artifacts", params={"recursive": True})
+        body = self._call(
+            "GET", f"/api/v1/runs/{quote(run_id, safe='')}/artifacts", params={"recursive": True}
+        )
         return {item["path"]: (item["size"], item["sha256"]) for item in body["artifacts"] if item["sha256"]}
 
     # --- artifacts (the server's own streaming endpoints) ----------------------------------
@@ -203,7 +270,11 @@ class HttpTrackingStore(TrackingStore):
         return _artifact(response.json())
 
     def list_artifacts(self, run_id: str, path: str = "", *, recursive: bool = False) -> list[ArtifactInfo]:
-        body = self._call("GET", f"/api/v1/runs/{quote(run_id, safe='')}/artifacts", params={"path": path, "recursive": recursive})
+        body = self._call(
+            "GET",
+            f"/api/v1/runs/{quote(run_id, safe='')}/artifacts",
+            params={"path": path, "recursive": recursive},
+        )
         return [_artifact(item) for item in body["artifacts"]]
 
     def download_artifact(self, run_id: str, path: str, destination: Path) -> Path:
@@ -273,7 +344,9 @@ def _run(body: dict[str, Any]) -> Run:
         for key, item in body["metrics"].items()
     }
     inputs = tuple(DatasetInput(**item) for item in body["inputs"])
-    return Run(info=_run_info(body["info"]), params=body["params"], tags=body["tags"], metrics=metrics, inputs=inputs)
+    return Run(
+        info=_run_info(body["info"]), params=body["params"], tags=body["tags"], metrics=metrics, inputs=inputs
+    )
 
 
 def _artifact(body: dict[str, Any]) -> ArtifactInfo:

@@ -3,6 +3,7 @@ metrics and the fitted model, in a run nested under the active one (or a new run
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import tempfile
@@ -54,11 +55,15 @@ def _wrap_fit(original: Callable[..., Any]) -> Callable[..., Any]:
     return fit
 
 
-def _logged_fit(original: Callable[..., Any], estimator: Any, X: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+def _logged_fit(
+    original: Callable[..., Any], estimator: Any, X: Any, y: Any, *args: Any, **kwargs: Any
+) -> Any:
     parent = active_run()
     name = type(estimator).__name__
     with start_run(
-        parent.session.store.get_experiment(parent.info.experiment_id).name if parent else _config["experiment"],
+        parent.session.store.get_experiment(parent.info.experiment_id).name
+        if parent
+        else _config["experiment"],
         name=name,
         tags={"estimator_class": f"{type(estimator).__module__}.{name}", "opsloop.autolog": "sklearn"},
     ) as run:
@@ -80,19 +85,21 @@ def training_metrics(estimator: Any, X: Any, y: Any) -> dict[str, float]:
     scores: dict[str, float] = {}
     try:
         predicted = estimator.predict(X)
-    except Exception:  # noqa: BLE001 - an estimator that cannot predict still gets its params logged
+    except Exception:
         return {}
     if is_classifier(estimator):
         average = "binary" if len(set(list(y))) == 2 else "weighted"
         scores["training_accuracy_score"] = float(metrics.accuracy_score(y, predicted))
-        scores["training_precision_score"] = float(metrics.precision_score(y, predicted, average=average, zero_division=0))
-        scores["training_recall_score"] = float(metrics.recall_score(y, predicted, average=average, zero_division=0))
+        scores["training_precision_score"] = float(
+            metrics.precision_score(y, predicted, average=average, zero_division=0)
+        )
+        scores["training_recall_score"] = float(
+            metrics.recall_score(y, predicted, average=average, zero_division=0)
+        )
         scores["training_f1_score"] = float(metrics.f1_score(y, predicted, average=average, zero_division=0))
         if hasattr(estimator, "predict_proba") and average == "binary":
-            try:
+            with contextlib.suppress(ValueError, AttributeError):
                 scores["training_roc_auc"] = float(metrics.roc_auc_score(y, estimator.predict_proba(X)[:, 1]))
-            except (ValueError, AttributeError):
-                pass
     elif is_regressor(estimator):
         scores["training_mean_squared_error"] = float(metrics.mean_squared_error(y, predicted))
         scores["training_mean_absolute_error"] = float(metrics.mean_absolute_error(y, predicted))

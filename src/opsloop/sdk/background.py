@@ -26,11 +26,9 @@ RETRY_DELAYS_S = (0.1, 0.3, 1.0, 3.0, 5.0)
 
 
 def _is_retryable(error: Exception) -> bool:
-    if isinstance(error, StoreUnavailableError):
-        return True
-    if isinstance(error, OpsloopError):
-        return False  # a 4xx: retrying the same data cannot help
-    return True  # database locked, connection reset, ...
+    # An OpsloopError other than "unavailable" is a 4xx: the same data would fail again.
+    # Anything else (database locked, connection reset) may pass on a later try.
+    return isinstance(error, StoreUnavailableError) or not isinstance(error, OpsloopError)
 
 
 @dataclass
@@ -139,7 +137,7 @@ class BackgroundLogger:
             try:
                 self.store.log_batch(run_id, metrics=metrics)
                 return None
-            except Exception as error:  # noqa: BLE001 - every failure is either retried or surfaced
+            except Exception as error:
                 if not _is_retryable(error) or attempt == len(self.retry_delays_s):
                     logger.warning("metric delivery to run %s failed: %s", run_id, error)
                     return error

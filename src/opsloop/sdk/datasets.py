@@ -77,17 +77,27 @@ def profile(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def describe(
-    data: Any, *, name: str, context: str | None = None, source: str | None = None, tags: dict[str, str] | None = None
+    data: Any,
+    *,
+    name: str,
+    context: str | None = None,
+    source: str | None = None,
+    tags: dict[str, str] | None = None,
 ) -> DatasetInput:
     frame = to_frame(data)
-    preview = [{str(key): _json_safe(value) for key, value in row.items()} for row in frame.head(PREVIEW_ROWS).to_dict("records")]
+    preview = [
+        {str(key): _json_safe(value) for key, value in row.items()}
+        for row in frame.head(PREVIEW_ROWS).to_dict("records")
+    ]
     return DatasetInput(
         name=name,
         digest=digest(frame),
         context=context,
         source=source,
         source_type="pandas" if isinstance(data, pd.DataFrame) else type(data).__name__,
-        schema={"columns": [{"name": str(column), "type": str(dtype)} for column, dtype in frame.dtypes.items()]},
+        schema={
+            "columns": [{"name": str(column), "type": str(dtype)} for column, dtype in frame.dtypes.items()]
+        },
         profile=profile(frame),
         preview=preview,
         num_rows=len(frame),

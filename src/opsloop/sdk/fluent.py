@@ -98,7 +98,10 @@ def search_runs(
         cursor = page.next_cursor
         if cursor is None:
             break
-    names = {experiment.id: experiment.name for experiment in store.list_experiments(workspace=current.workspace, include_archived=True)}
+    names = {
+        experiment.id: experiment.name
+        for experiment in store.list_experiments(workspace=current.workspace, include_archived=True)
+    }
     return runs_to_frame(runs, names)
 
 

@@ -35,7 +35,9 @@ def runs_to_frame(runs: Sequence[Run], experiment_names: Mapping[str, str]) -> p
             "name": info.name,
             "status": info.status.value,
             "start_time": pd.to_datetime(info.start_time, unit="ms", utc=True),
-            "end_time": pd.to_datetime(info.end_time, unit="ms", utc=True) if info.end_time is not None else pd.NaT,
+            "end_time": pd.to_datetime(info.end_time, unit="ms", utc=True)
+            if info.end_time is not None
+            else pd.NaT,
             "duration_s": info.duration_ms / 1000 if info.duration_ms is not None else None,
             "user": info.user,
             "parent_run_id": info.parent_run_id,

@@ -29,7 +29,9 @@ def _git(folder: Path, *args: str) -> str | None:
 
 def capture() -> Provenance:
     entry = sys.argv[0] if sys.argv and sys.argv[0] else None
-    source = str(Path(entry).resolve()) if entry and entry not in ("-c", "-m") and Path(entry).exists() else entry
+    source = (
+        str(Path(entry).resolve()) if entry and entry not in ("-c", "-m") and Path(entry).exists() else entry
+    )
     folder = Path(source).parent if source and Path(source).exists() else Path.cwd()
     commit = _git(folder, "rev-parse", "HEAD")
     dirty = None

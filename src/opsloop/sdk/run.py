@@ -48,13 +48,17 @@ class ActiveRun:
         return self.info.id
 
     # --- logging -----------------------------------------------------------------------------
-    def log_metric(self, key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
+    def log_metric(
+        self, key: str, value: float, step: int | None = None, timestamp: int | None = None
+    ) -> None:
         """Buffered: returns at once; delivered in the background (see `flush`)."""
         validate_key(key, "key")
         point = Metric(key, _number(value, key), 0 if step is None else int(step), timestamp or now_ms())
         self.session.logger.log(self.info.id, [point])
 
-    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
+    def log_metrics(
+        self, metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None
+    ) -> None:
         at = timestamp or now_ms()
         points = []
         for key, value in metrics.items():
@@ -67,7 +71,9 @@ class ActiveRun:
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Synchronous, so a conflicting value (params are write-once) fails right here."""
-        self.session.store.log_batch(self.info.id, params={key: _param_text(value) for key, value in params.items()})
+        self.session.store.log_batch(
+            self.info.id, params={key: _param_text(value) for key, value in params.items()}
+        )
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
@@ -83,13 +89,19 @@ class ActiveRun:
             return [self.session.upload(self.info.id, _join(prefix, source.name), _read(source))]
         if source.is_dir():
             return [
-                self.session.upload(self.info.id, _join(prefix, file.relative_to(source).as_posix()), _read(file))
-                for file in sorted(item for item in source.rglob("*") if item.is_file() and not item.is_symlink())
+                self.session.upload(
+                    self.info.id, _join(prefix, file.relative_to(source).as_posix()), _read(file)
+                )
+                for file in sorted(
+                    item for item in source.rglob("*") if item.is_file() and not item.is_symlink()
+                )
             ]
         raise InvalidInputError(f"no such file or folder: {source}", details={"field": "local_path"})
 
     def log_text(self, text: str, artifact_file: str) -> ArtifactInfo:
-        return self.session.upload(self.info.id, clean_relative_path(artifact_file, allow_empty=False), [text.encode()])
+        return self.session.upload(
+            self.info.id, clean_relative_path(artifact_file, allow_empty=False), [text.encode()]
+        )
 
     def log_dataset(
         self,

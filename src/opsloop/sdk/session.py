@@ -46,7 +46,9 @@ class Session:
                 files = [path]
             base = path.rsplit("/", 1)[0] if files == [path] and "/" in path else path
             return [
-                self.store.download_artifact(run_id, file, destination / (file[len(base) :].lstrip("/") if base else file))
+                self.store.download_artifact(
+                    run_id, file, destination / (file[len(base) :].lstrip("/") if base else file)
+                )
                 for file in files
             ]
         return RunArtifacts(self.store).download(run_id, path, destination)
@@ -70,7 +72,9 @@ def current() -> Session:
         return _current
 
 
-def connect(url: str | None = None, *, workspace: str | None = None, database_url: str | None = None) -> Session:
+def connect(
+    url: str | None = None, *, workspace: str | None = None, database_url: str | None = None
+) -> Session:
     """Point the SDK at a server (`url`), or at an embedded store (`database_url`, or neither
     for the default under OPSLOOP_HOME). Replaces the previous connection."""
     global _current
@@ -90,5 +94,5 @@ def _flush_at_exit() -> None:
     if _current is not None:
         try:
             _current.logger.flush(timeout_s=30)
-        except Exception as error:  # noqa: BLE001 - at exit all we can do is say it
+        except Exception as error:
             print(f"opsloop: {error}")

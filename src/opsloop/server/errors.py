@@ -33,7 +33,7 @@ STATUS_BY_ERROR: dict[type[errors.OpsloopError], int] = {
 def status_for(error: errors.OpsloopError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 500
 
 
@@ -65,19 +65,24 @@ async def _on_validation_error(_request: Request, exc: Exception) -> ORJSONRespo
     if len(problems) > 1:
         message += f" (and {len(problems) - 1} more)"
     return ORJSONResponse(
-        error_body("invalid_input", message, {"field": first["field"], "problems": problems[:20]}), status_code=422
+        error_body("invalid_input", message, {"field": first["field"], "problems": problems[:20]}),
+        status_code=422,
     )
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> ORJSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+        exc.status_code, "http_error"
+    )
     return ORJSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> ORJSONResponse:
     logger.exception("unhandled error", exc_info=exc)
-    return ORJSONResponse(error_body("internal_error", "internal server error (this is a bug)"), status_code=500)
+    return ORJSONResponse(
+        error_body("internal_error", "internal server error (this is a bug)"), status_code=500
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

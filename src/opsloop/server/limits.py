@@ -77,7 +77,9 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _reply_413(send: Send, limit: int) -> None:
-    body = orjson.dumps(error_body("payload_too_large", f"request body is larger than {limit} bytes", {"limit": limit}))
+    body = orjson.dumps(
+        error_body("payload_too_large", f"request body is larger than {limit} bytes", {"limit": limit})
+    )
     await send(
         {
             "type": "http.response.start",

@@ -93,7 +93,9 @@ class LogInputs(Strict):
 
 
 class RunSearch(Strict):
-    filter: str | None = Field(default=None, description="Query language, e.g. metrics.auc > 0.9 AND params.model = 'rf'")
+    filter: str | None = Field(
+        default=None, description="Query language, e.g. metrics.auc > 0.9 AND params.model = 'rf'"
+    )
     experiment_ids: list[str] | None = None
     order_by: list[str] = Field(default_factory=list)
     max_results: int = Field(default=100, ge=1, le=10_000)

@@ -92,7 +92,12 @@ def history_json(history: MetricHistory) -> dict[str, Any]:
 
 
 def artifact_json(artifact: ArtifactInfo) -> dict[str, Any]:
-    return {"path": artifact.path, "is_dir": artifact.is_dir, "size": artifact.size, "sha256": artifact.sha256}
+    return {
+        "path": artifact.path,
+        "is_dir": artifact.is_dir,
+        "size": artifact.size,
+        "sha256": artifact.sha256,
+    }
 
 
 def _optional_float(value: float | None) -> float | str | None:

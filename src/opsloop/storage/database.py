@@ -33,7 +33,9 @@ class Database:
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
-            raise InvalidInputError(f"not a database URL: {url!r}", details={"field": "database_url"}) from exc
+            raise InvalidInputError(
+                f"not a database URL: {url!r}", details={"field": "database_url"}
+            ) from exc
         if parsed.get_backend_name() == "sqlite":
             return cls(_sqlite_engine(url, parsed.database))
         if parsed.get_backend_name() == "postgresql":
@@ -61,7 +63,9 @@ class Database:
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -29,7 +31,9 @@ class RunArtifacts:
         self.store.record_artifact(run_id, relative, receipt.size, receipt.sha256)
         return ArtifactInfo(path=relative, is_dir=False, size=receipt.size, sha256=receipt.sha256)
 
-    def log_local(self, run_id: str, local_path: str | Path, artifact_path: str | None = None) -> list[ArtifactInfo]:
+    def log_local(
+        self, run_id: str, local_path: str | Path, artifact_path: str | None = None
+    ) -> builtins.list[ArtifactInfo]:
         """Upload a local file, or a folder with everything in it, under `artifact_path`."""
         source = Path(local_path)
         prefix = clean_relative_path(artifact_path)
@@ -38,13 +42,17 @@ class RunArtifacts:
             return [self.upload(run_id, name, _read_file(source))]
         if source.is_dir():
             logged = []
-            for file in sorted(item for item in source.rglob("*") if item.is_file() and not item.is_symlink()):
+            for file in sorted(
+                item for item in source.rglob("*") if item.is_file() and not item.is_symlink()
+            ):
                 relative = file.relative_to(source).as_posix()
-                logged.append(self.upload(run_id, f"{prefix}/{relative}" if prefix else relative, _read_file(file)))
+                logged.append(
+                    self.upload(run_id, f"{prefix}/{relative}" if prefix else relative, _read_file(file))
+                )
             return logged
         raise InvalidInputError(f"no such file or folder: {source}", details={"field": "local_path"})
 
-    def list(self, run_id: str, path: str = "") -> list[ArtifactInfo]:
+    def list(self, run_id: str, path: str = "") -> builtins.list[ArtifactInfo]:
         artifact_store, root = self._root(run_id)
         records = self.store.list_artifact_records(run_id)
         return [
@@ -57,11 +65,13 @@ class RunArtifacts:
             for entry in artifact_store.list(root, clean_relative_path(path))
         ]
 
-    def walk(self, run_id: str, path: str = "") -> list[ArtifactInfo]:
+    def walk(self, run_id: str, path: str = "") -> builtins.list[ArtifactInfo]:
         artifact_store, root = self._root(run_id)
         records = self.store.list_artifact_records(run_id)
         return [
-            ArtifactInfo(path=entry.path, is_dir=False, size=entry.size, sha256=records.get(entry.path, (0, None))[1])
+            ArtifactInfo(
+                path=entry.path, is_dir=False, size=entry.size, sha256=records.get(entry.path, (0, None))[1]
+            )
             for entry in artifact_store.walk(root, clean_relative_path(path))
         ]
 
@@ -73,7 +83,7 @@ class RunArtifacts:
         artifact_store, root = self._root(run_id)
         return artifact_store.read(root, path, chunk_size)
 
-    def download(self, run_id: str, path: str, destination: str | Path) -> list[Path]:
+    def download(self, run_id: str, path: str, destination: str | Path) -> builtins.list[Path]:
         """Copy a file or a folder of artifacts into `destination` (a folder), streaming."""
         relative = clean_relative_path(path)
         target_dir = Path(destination)

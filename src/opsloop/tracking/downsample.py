@@ -64,7 +64,8 @@ def lttb_indices(x: FloatArray, y: FloatArray, max_points: int) -> IndexArray:
             chosen[bucket + 1] = previous
             continue
         area = np.abs(
-            (x[previous] - next_x) * (y[start:stop] - y[previous]) - (x[previous] - x[start:stop]) * (next_y - y[previous])
+            (x[previous] - next_x) * (y[start:stop] - y[previous])
+            - (x[previous] - x[start:stop]) * (next_y - y[previous])
         )
         previous = int(start + np.argmax(area))
         chosen[bucket + 1] = previous

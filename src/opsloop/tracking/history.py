@@ -19,7 +19,9 @@ def build_history(
     """Columns from (step, timestamp, value) rows, downsampled when there are more than max_points."""
     steps = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     timestamps = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-    values = np.fromiter((math.nan if row[2] is None else row[2] for row in rows), dtype=np.float64, count=len(rows))
+    values = np.fromiter(
+        (math.nan if row[2] is None else row[2] for row in rows), dtype=np.float64, count=len(rows)
+    )
     total = len(rows)
     downsampled = max_points is not None and total > max_points
     if downsampled and max_points is not None:
@@ -36,4 +38,3 @@ def build_history(
         total_points=total,
         downsampled=downsampled,
     )
-

@@ -83,7 +83,8 @@ class InMemoryTrackingStore(TrackingStore):
         with self._lock:
             if self.get_experiment_by_name(name, workspace=workspace) is not None:
                 raise AlreadyExistsError(
-                    f"experiment {name!r} already exists in workspace {workspace!r}", details={"field": "name"}
+                    f"experiment {name!r} already exists in workspace {workspace!r}",
+                    details={"field": "name"},
                 )
             experiment_id = new_id()
             now = now_ms()
@@ -115,7 +116,9 @@ class InMemoryTrackingStore(TrackingStore):
                     return experiment
         return None
 
-    def list_experiments(self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False) -> list[Experiment]:
+    def list_experiments(
+        self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False
+    ) -> list[Experiment]:
         with self._lock:
             found = [
                 experiment
@@ -319,20 +322,28 @@ class InMemoryTrackingStore(TrackingStore):
         order_items = normalized_order_by(order_by)
         expression = parse_filter(filter)
         order_keys = parse_order_by(order_items)
-        fingerprint = query_fingerprint(workspace, sorted(experiment_ids or []), filter, order_items, include_archived)
+        fingerprint = query_fingerprint(
+            workspace, sorted(experiment_ids or []), filter, order_items, include_archived
+        )
         with self._lock:
             candidates = []
             for state in self._runs.values():
                 info = state.info
                 experiment = self._experiments[info.experiment_id]
-                if info.workspace != workspace or (experiment_ids is not None and info.experiment_id not in experiment_ids):
+                if info.workspace != workspace or (
+                    experiment_ids is not None and info.experiment_id not in experiment_ids
+                ):
                     continue
-                if not include_archived and (info.lifecycle_stage is LifecycleStage.ARCHIVED or experiment.archived):
+                if not include_archived and (
+                    info.lifecycle_stage is LifecycleStage.ARCHIVED or experiment.archived
+                ):
                     continue
                 run = state.snapshot()
                 if matches(expression, run, experiment.name):
                     values = [order_value(key, run, experiment.name) for key in order_keys]
-                    candidates.append((_sort_key(values, [key.descending for key in order_keys], info.id), values, run))
+                    candidates.append(
+                        (_sort_key(values, [key.descending for key in order_keys], info.id), values, run)
+                    )
         candidates.sort(key=lambda item: item[0])
         if cursor:
             position = decode_cursor(cursor, fingerprint)
@@ -363,7 +374,9 @@ class InMemoryTrackingStore(TrackingStore):
     def _active_state(self, run_id: str) -> _RunState:
         state = self._state(run_id)
         if state.info.lifecycle_stage is not LifecycleStage.ACTIVE:
-            raise InvalidInputError(f"run {run_id!r} is archived; restore it to log to it", details={"field": "run_id"})
+            raise InvalidInputError(
+                f"run {run_id!r} is archived; restore it to log to it", details={"field": "run_id"}
+            )
         return state
 
 

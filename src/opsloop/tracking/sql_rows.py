@@ -75,9 +75,13 @@ def load_runs(conn: Connection, run_ids: Sequence[str]) -> list[Run]:
     for chunk in _chunks(run_ids):
         for row in conn.execute(select(t.runs).where(t.runs.c.id.in_(chunk))):
             infos[row.id] = run_info_from_row(row)
-        for row in conn.execute(select(t.params.c.run_id, t.params.c.key, t.params.c.value).where(t.params.c.run_id.in_(chunk))):
+        for row in conn.execute(
+            select(t.params.c.run_id, t.params.c.key, t.params.c.value).where(t.params.c.run_id.in_(chunk))
+        ):
             params[row.run_id][row.key] = row.value
-        for row in conn.execute(select(t.tags.c.run_id, t.tags.c.key, t.tags.c.value).where(t.tags.c.run_id.in_(chunk))):
+        for row in conn.execute(
+            select(t.tags.c.run_id, t.tags.c.key, t.tags.c.value).where(t.tags.c.run_id.in_(chunk))
+        ):
             tags[row.run_id][row.key] = row.value
         for row in conn.execute(select(t.latest_metrics).where(t.latest_metrics.c.run_id.in_(chunk))):
             metrics[row.run_id][row.key] = MetricSummary(
@@ -87,10 +91,15 @@ def load_runs(conn: Connection, run_ids: Sequence[str]) -> list[Run]:
                 timestamp=row.timestamp,
                 min=row.min_value,
                 max=row.max_value,
-                count=row.count,
+                count=row._mapping["count"],  # Row.count is tuple.count
             )
         joined = (
-            select(t.run_inputs.c.run_id, t.run_inputs.c.context, t.run_inputs.c.tags.label("input_tags"), t.datasets)
+            select(
+                t.run_inputs.c.run_id,
+                t.run_inputs.c.context,
+                t.run_inputs.c.tags.label("input_tags"),
+                t.datasets,
+            )
             .join(t.datasets, t.datasets.c.id == t.run_inputs.c.dataset_id)
             .where(t.run_inputs.c.run_id.in_(chunk))
         )

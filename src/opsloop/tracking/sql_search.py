@@ -46,12 +46,16 @@ def search_runs(
     if expression is not None:
         conditions.append(compile_filter(expression))
 
-    fingerprint = query_fingerprint(workspace, sorted(experiment_ids or []), filter_text, order_items, include_archived)
+    fingerprint = query_fingerprint(
+        workspace, sorted(experiment_ids or []), filter_text, order_items, include_archived
+    )
     if cursor:
         position = decode_cursor(cursor, fingerprint)
         if len(position.values) != len(order_columns):
             raise InvalidInputError("cursor does not match the order", details={"field": "cursor"})
-        conditions.append(_after(order_columns, [key.descending for key in order_keys], position.values, position.last_id))
+        conditions.append(
+            _after(order_columns, [key.descending for key in order_keys], position.values, position.last_id)
+        )
 
     ordering: list[Any] = []
     for column, key in zip(order_columns, order_keys, strict=True):
@@ -65,7 +69,9 @@ def search_runs(
     next_cursor = None
     if more and page:
         last = page[-1]
-        next_cursor = encode_cursor([last[index + 1] for index in range(len(order_columns))], last[0], fingerprint)
+        next_cursor = encode_cursor(
+            [last[index + 1] for index in range(len(order_columns))], last[0], fingerprint
+        )
     return RunPage(runs=load_runs(conn, [row[0] for row in page]), next_cursor=next_cursor)
 
 

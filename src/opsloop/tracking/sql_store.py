@@ -97,13 +97,17 @@ class SqlTrackingStore(TrackingStore):
     def get_experiment_by_name(self, name: str, *, workspace: str = DEFAULT_WORKSPACE) -> Experiment | None:
         with self.database.read() as conn:
             row = conn.execute(
-                select(t.experiments).where(t.experiments.c.workspace == workspace, t.experiments.c.name == name)
+                select(t.experiments).where(
+                    t.experiments.c.workspace == workspace, t.experiments.c.name == name
+                )
             ).first()
             if row is None:
                 return None
             return experiment_from_row(row, load_experiment_tags(conn, [row.id])[row.id])
 
-    def list_experiments(self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False) -> list[Experiment]:
+    def list_experiments(
+        self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False
+    ) -> list[Experiment]:
         query = select(t.experiments).where(t.experiments.c.workspace == workspace)
         if not include_archived:
             query = query.where(t.experiments.c.lifecycle_stage == LifecycleStage.ACTIVE.value)
@@ -129,10 +133,14 @@ class SqlTrackingStore(TrackingStore):
         try:
             with self.database.write() as conn:
                 self._experiment(conn, experiment_id)
-                conn.execute(update(t.experiments).where(t.experiments.c.id == experiment_id).values(**values))
+                conn.execute(
+                    update(t.experiments).where(t.experiments.c.id == experiment_id).values(**values)
+                )
                 self._write_experiment_tags(conn, experiment_id, clean_tags)
         except IntegrityError as exc:
-            raise AlreadyExistsError(f"experiment {name!r} already exists", details={"field": "name"}) from exc
+            raise AlreadyExistsError(
+                f"experiment {name!r} already exists", details={"field": "name"}
+            ) from exc
         return self.get_experiment(experiment_id)
 
     def set_experiment_archived(self, experiment_id: str, archived: bool) -> Experiment:
@@ -274,7 +282,14 @@ class SqlTrackingStore(TrackingStore):
                 insert_ignoring_conflicts(
                     conn,
                     t.run_inputs,
-                    [{"run_id": run_id, "dataset_id": dataset_id, "context": dataset.context or "", "tags": dict(dataset.tags)}],
+                    [
+                        {
+                            "run_id": run_id,
+                            "dataset_id": dataset_id,
+                            "context": dataset.context or "",
+                            "tags": dict(dataset.tags),
+                        }
+                    ],
                 )
 
     def get_metric_history(
@@ -335,7 +350,11 @@ class SqlTrackingStore(TrackingStore):
                 t.artifacts,
                 [{"run_id": run_id, "path": path, "size": size, "sha256": sha256, "created_at": now_ms()}],
                 ["run_id", "path"],
-                lambda excluded, _table: {"size": excluded.size, "sha256": excluded.sha256, "created_at": excluded.created_at},
+                lambda excluded, _table: {
+                    "size": excluded.size,
+                    "sha256": excluded.sha256,
+                    "created_at": excluded.created_at,
+                },
             )
 
     def list_artifact_records(self, run_id: str) -> dict[str, tuple[int, str]]:
@@ -359,7 +378,9 @@ class SqlTrackingStore(TrackingStore):
     def _active_run_row(self, conn: Connection, run_id: str) -> Any:
         row = self._run_row(conn, run_id)
         if row.lifecycle_stage != LifecycleStage.ACTIVE.value:
-            raise InvalidInputError(f"run {run_id!r} is archived; restore it to log to it", details={"field": "run_id"})
+            raise InvalidInputError(
+                f"run {run_id!r} is archived; restore it to log to it", details={"field": "run_id"}
+            )
         return row
 
     def _write_experiment_tags(self, conn: Connection, experiment_id: str, tags: Mapping[str, str]) -> None:
@@ -375,7 +396,10 @@ class SqlTrackingStore(TrackingStore):
         upsert(
             conn,
             t.tags,
-            [{"run_id": run_id, "key": key, "value": value, "value_num": as_number(value)} for key, value in tags.items()],
+            [
+                {"run_id": run_id, "key": key, "value": value, "value_num": as_number(value)}
+                for key, value in tags.items()
+            ],
             ["run_id", "key"],
             lambda excluded, _table: {"value": excluded.value, "value_num": excluded.value_num},
         )
@@ -383,7 +407,9 @@ class SqlTrackingStore(TrackingStore):
     def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, str]) -> None:
         existing = dict(
             conn.execute(
-                select(t.params.c.key, t.params.c.value).where(t.params.c.run_id == run_id, t.params.c.key.in_(list(params)))
+                select(t.params.c.key, t.params.c.value).where(
+                    t.params.c.run_id == run_id, t.params.c.key.in_(list(params))
+                )
             ).all()
         )
         for key, value in params.items():
@@ -463,7 +489,9 @@ class SqlTrackingStore(TrackingStore):
 
 def _merge_latest_metric(excluded: Any, table: Any) -> dict[str, Any]:
     """Keep the point with the larger (step, timestamp) and widen min/max over both sides."""
-    newer = (excluded.step > table.c.step) | ((excluded.step == table.c.step) & (excluded.timestamp >= table.c.timestamp))
+    newer = (excluded.step > table.c.step) | (
+        (excluded.step == table.c.step) & (excluded.timestamp >= table.c.timestamp)
+    )
 
     def pick(column: str) -> Any:
         return case((newer, excluded[column]), else_=table.c[column])

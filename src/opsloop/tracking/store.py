@@ -47,7 +47,9 @@ class TrackingStore(abc.ABC):
         """Raises NotFoundError."""
 
     @abc.abstractmethod
-    def get_experiment_by_name(self, name: str, *, workspace: str = DEFAULT_WORKSPACE) -> Experiment | None: ...
+    def get_experiment_by_name(
+        self, name: str, *, workspace: str = DEFAULT_WORKSPACE
+    ) -> Experiment | None: ...
 
     @abc.abstractmethod
     def list_experiments(
@@ -161,7 +163,9 @@ class TrackingStore(abc.ABC):
         """Release connections; the store is unusable afterwards."""
 
     # --- conveniences, all on log_batch --------------------------------------------------------
-    def log_metric(self, run_id: str, key: str, value: float, step: int = 0, timestamp: int | None = None) -> None:
+    def log_metric(
+        self, run_id: str, key: str, value: float, step: int = 0, timestamp: int | None = None
+    ) -> None:
         self.log_batch(run_id, metrics=[Metric(key, float(value), step, timestamp or now_ms())])
 
     def log_param(self, run_id: str, key: str, value: object) -> None:

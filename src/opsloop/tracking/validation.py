@@ -30,7 +30,8 @@ def validate_key(key: object, field: str) -> str:
         raise InvalidInputError(f"{field}: a key must be a non-empty string", details={"field": field})
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInputError(
-            f"{field}: key {key[:40]!r}... is longer than {MAX_KEY_LENGTH} characters", details={"field": field}
+            f"{field}: key {key[:40]!r}... is longer than {MAX_KEY_LENGTH} characters",
+            details={"field": field},
         )
     if not _KEY_PATTERN.match(key) or key.startswith("/") or ".." in key.split("/"):
         raise InvalidInputError(
@@ -44,7 +45,9 @@ def validate_name(name: object, field: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInputError(f"{field} must be a non-empty string", details={"field": field})
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInputError(f"{field} is longer than {MAX_NAME_LENGTH} characters", details={"field": field})
+        raise InvalidInputError(
+            f"{field} is longer than {MAX_NAME_LENGTH} characters", details={"field": field}
+        )
     return name
 
 
@@ -69,7 +72,9 @@ def validate_metrics(metrics: Sequence[Metric]) -> None:
         if not isinstance(metric.value, float) or isinstance(metric.value, bool):
             raise InvalidInputError(f"{field}.value must be a number", details={"field": f"{field}.value"})
         if not isinstance(metric.step, int) or isinstance(metric.step, bool) or abs(metric.step) > INT64_MAX:
-            raise InvalidInputError(f"{field}.step must be a 64-bit integer", details={"field": f"{field}.step"})
+            raise InvalidInputError(
+                f"{field}.step must be a 64-bit integer", details={"field": f"{field}.step"}
+            )
         if not isinstance(metric.timestamp, int) or not 0 <= metric.timestamp <= INT64_MAX:
             raise InvalidInputError(
                 f"{field}.timestamp must be epoch milliseconds (a non-negative integer)",
@@ -77,7 +82,9 @@ def validate_metrics(metrics: Sequence[Metric]) -> None:
             )
 
 
-def validate_values(values: Mapping[str, str] | None, kind: str, max_count: int, max_length: int) -> dict[str, str]:
+def validate_values(
+    values: Mapping[str, str] | None, kind: str, max_count: int, max_length: int
+) -> dict[str, str]:
     if not values:
         return {}
     if len(values) > max_count:

@@ -21,13 +21,17 @@ UPLOAD_MARKER = "/artifacts/files/"
 
 
 @router.get("", response_model=ArtifactList)
-def list_artifacts(run_id: str, artifacts: ArtifactsDep, path: str = "", recursive: bool = False) -> ORJSONResponse:
+def list_artifacts(
+    run_id: str, artifacts: ArtifactsDep, path: str = "", recursive: bool = False
+) -> ORJSONResponse:
     found = artifacts.walk(run_id, path) if recursive else artifacts.list(run_id, path)
     return ORJSONResponse({"artifacts": [artifact_json(item) for item in found]})
 
 
 @router.put("/files/{path:path}", status_code=201, response_model=ArtifactPublic)
-async def upload_artifact(run_id: str, path: str, request: Request, artifacts: ArtifactsDep) -> ORJSONResponse:
+async def upload_artifact(
+    run_id: str, path: str, request: Request, artifacts: ArtifactsDep
+) -> ORJSONResponse:
     relative = clean_relative_path(path, allow_empty=False)
     body = request.stream().__aiter__()
 
@@ -60,4 +64,3 @@ def download_artifact(run_id: str, path: str, artifacts: ArtifactsDep) -> Stream
     return StreamingResponse(
         stream, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
-

@@ -15,12 +15,16 @@ router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"])
 
 @router.post("", status_code=201, response_model=ExperimentPublic)
 def create_experiment(body: ExperimentCreate, store: StoreDep, workspace: WorkspaceDep) -> ORJSONResponse:
-    experiment = store.create_experiment(body.name, workspace=workspace, description=body.description, tags=body.tags)
+    experiment = store.create_experiment(
+        body.name, workspace=workspace, description=body.description, tags=body.tags
+    )
     return ORJSONResponse(experiment_json(experiment), status_code=201)
 
 
 @router.get("", response_model=ExperimentList)
-def list_experiments(store: StoreDep, workspace: WorkspaceDep, include_archived: bool = False) -> ORJSONResponse:
+def list_experiments(
+    store: StoreDep, workspace: WorkspaceDep, include_archived: bool = False
+) -> ORJSONResponse:
     experiments = store.list_experiments(workspace=workspace, include_archived=include_archived)
     return ORJSONResponse({"experiments": [experiment_json(experiment) for experiment in experiments]})
 
@@ -29,7 +33,9 @@ def list_experiments(store: StoreDep, workspace: WorkspaceDep, include_archived:
 def get_experiment_by_name(name: str, store: StoreDep, workspace: WorkspaceDep) -> ORJSONResponse:
     experiment = store.get_experiment_by_name(name, workspace=workspace)
     if experiment is None:
-        raise NotFoundError(f"experiment {name!r} not found in workspace {workspace!r}", details={"field": "name"})
+        raise NotFoundError(
+            f"experiment {name!r} not found in workspace {workspace!r}", details={"field": "name"}
+        )
     return ORJSONResponse(experiment_json(experiment))
 
 
@@ -40,7 +46,9 @@ def get_experiment(experiment_id: str, store: StoreDep) -> ORJSONResponse:
 
 @router.patch("/{experiment_id}", response_model=ExperimentPublic)
 def update_experiment(experiment_id: str, body: ExperimentUpdate, store: StoreDep) -> ORJSONResponse:
-    experiment = store.update_experiment(experiment_id, name=body.name, description=body.description, tags=body.tags)
+    experiment = store.update_experiment(
+        experiment_id, name=body.name, description=body.description, tags=body.tags
+    )
     return ORJSONResponse(experiment_json(experiment))
 
 

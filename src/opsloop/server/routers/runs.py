@@ -31,7 +31,9 @@ router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 @router.post("", status_code=201, response_model=RunInfoPublic)
 def create_run(body: RunCreate, store: StoreDep, workspace: WorkspaceDep) -> ORJSONResponse:
     if (body.experiment_id is None) == (body.experiment_name is None):
-        raise InvalidInputError("give exactly one of experiment_id or experiment_name", details={"field": "experiment_id"})
+        raise InvalidInputError(
+            "give exactly one of experiment_id or experiment_name", details={"field": "experiment_id"}
+        )
     experiment_id = body.experiment_id
     if experiment_id is None:
         assert body.experiment_name is not None
@@ -96,7 +98,9 @@ def log_batch(run_id: str, body: LogBatch, store: StoreDep) -> None:
             raise InvalidInputError(
                 f"metrics[{index}].value: {exc}", details={"field": f"metrics[{index}].value"}
             ) from exc
-        metrics.append(Metric(point.key, value, point.step, point.timestamp if point.timestamp is not None else now))
+        metrics.append(
+            Metric(point.key, value, point.step, point.timestamp if point.timestamp is not None else now)
+        )
     store.log_batch(run_id, metrics=metrics, params=body.params, tags=body.tags)
 
 

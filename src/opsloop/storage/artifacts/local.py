@@ -70,7 +70,9 @@ class LocalArtifactStore(ArtifactStore):
                 continue
             child_path = f"{relative}/{child.name}" if relative else child.name
             is_dir = child.is_dir()
-            entries.append(StoredEntry(path=child_path, is_dir=is_dir, size=None if is_dir else child.stat().st_size))
+            entries.append(
+                StoredEntry(path=child_path, is_dir=is_dir, size=None if is_dir else child.stat().st_size)
+            )
         return entries
 
     def is_file(self, root: str, path: str) -> bool:

@@ -17,7 +17,9 @@ def clean_relative_path(path: str | None, *, allow_empty: bool = True) -> str:
             return ""
         raise PathEscapeError("artifact path must not be empty", details={"field": "path"})
     if "\x00" in raw or "\\" in raw:
-        raise PathEscapeError(f"artifact path {raw!r} holds a NUL byte or backslash", details={"field": "path"})
+        raise PathEscapeError(
+            f"artifact path {raw!r} holds a NUL byte or backslash", details={"field": "path"}
+        )
     if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
         raise PathEscapeError(f"artifact path {raw!r} must be relative", details={"field": "path"})
     parts = [part for part in raw.split("/") if part not in ("", ".")]
@@ -36,7 +38,9 @@ def resolve_inside(root: Path, relative: str) -> Path:
     for part in relative.split("/") if relative else []:
         current = current / part
         if current.is_symlink():
-            raise PathEscapeError(f"artifact path {relative!r} goes through a symlink", details={"field": "path"})
+            raise PathEscapeError(
+                f"artifact path {relative!r} goes through a symlink", details={"field": "path"}
+            )
     target = current.resolve()
     if target != root_real and root_real not in target.parents:
         raise PathEscapeError(f"artifact path {relative!r} leaves the run's root", details={"field": "path"})

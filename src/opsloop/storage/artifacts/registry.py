@@ -24,7 +24,9 @@ def artifact_store_for(uri: str) -> ArtifactStore:
     """One shared store per scheme (an in-memory store must be shared to be useful)."""
     scheme = uri.split("://", 1)[0] if "://" in uri else "file"
     if scheme not in _FACTORIES:
-        raise InvalidInputError(f"no artifact store for URI scheme {scheme!r}", details={"field": "artifact_uri"})
+        raise InvalidInputError(
+            f"no artifact store for URI scheme {scheme!r}", details={"field": "artifact_uri"}
+        )
     if scheme not in _SHARED:
         _SHARED[scheme] = _FACTORIES[scheme]()
     return _SHARED[scheme]
