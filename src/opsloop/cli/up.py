@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -33,10 +35,25 @@ def up(
     url = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold green]opsloop[/] serving at [link={url}]{url}[/link]  (data: {settings.home})")
     console.print(f"  SDK:  export OPSLOOP_URL={url}   API docs: {url}/docs   Ctrl-C to stop")
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the
+    # handler that was there before it; these handlers turn that into a clean exit (code 0).
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         uvicorn.run(
             app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
         )
+    except _Stop:
+        pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         store.close()
         console.print("opsloop stopped")
+
+
+class _Stop(Exception):
+    """The server was asked to stop (Ctrl-C or SIGTERM) and has shut down."""
+
+
+def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
+    raise _Stop

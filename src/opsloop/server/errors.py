@@ -11,10 +11,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opsloop import errors
+from opsloop.server.responses import JsonResponse
 
 logger = logging.getLogger("opsloop.server")
 
@@ -46,15 +46,15 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _on_opsloop_error(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _on_opsloop_error(_request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, errors.OpsloopError)
     status = status_for(exc)
     if status == 500:
         logger.exception("internal error", exc_info=exc)
-    return ORJSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status)
+    return JsonResponse(error_body(exc.code, exc.message, exc.details), status_code=status)
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _on_validation_error(_request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for problem in exc.errors():
@@ -64,23 +64,23 @@ async def _on_validation_error(_request: Request, exc: Exception) -> ORJSONRespo
     message = f"{first['field']}: {first['message']}"
     if len(problems) > 1:
         message += f" (and {len(problems) - 1} more)"
-    return ORJSONResponse(
+    return JsonResponse(
         error_body("invalid_input", message, {"field": first["field"], "problems": problems[:20]}),
         status_code=422,
     )
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _on_http_error(_request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
         exc.status_code, "http_error"
     )
-    return ORJSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+    return JsonResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _on_unexpected(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _on_unexpected(_request: Request, exc: Exception) -> JsonResponse:
     logger.exception("unhandled error", exc_info=exc)
-    return ORJSONResponse(
+    return JsonResponse(
         error_body("internal_error", "internal server error (this is a bug)"), status_code=500
     )
 

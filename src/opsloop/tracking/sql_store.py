@@ -428,22 +428,16 @@ class SqlTrackingStore(TrackingStore):
         insert_ignoring_conflicts(conn, t.params, fresh)
 
     def _write_metrics(self, conn: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
-        conn.execute(
-            t.metrics.insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "key": metric.key,
-                    "step": metric.step,
-                    "timestamp": metric.timestamp,
-                    "value": None if math.isnan(metric.value) else metric.value,
-                    "is_nan": math.isnan(metric.value),
-                }
-                for metric in metrics
-            ],
-        )
-        summaries = summarize_metrics(metrics)
+        # The hottest write path: a plain DBAPI executemany of tuples skips SQLAlchemy's
+        # per-row parameter processing, which costs more than SQLite's insert itself.
+        isnan = math.isnan
         rows = [
+            (run_id, m.key, m.step, m.timestamp, None if isnan(m.value) else m.value, isnan(m.value))
+            for m in metrics
+        ]
+        conn.exec_driver_sql(_insert_metrics_sql(conn.dialect.paramstyle), rows)
+        summaries = summarize_metrics(metrics)
+        latest = [
             {
                 "run_id": run_id,
                 "key": summary.key,
@@ -457,7 +451,7 @@ class SqlTrackingStore(TrackingStore):
             }
             for summary in summaries
         ]
-        upsert(conn, t.latest_metrics, rows, ["run_id", "key"], _merge_latest_metric)
+        upsert(conn, t.latest_metrics, latest, ["run_id", "key"], _merge_latest_metric)
 
     def _dataset_id(self, conn: Connection, workspace: str, dataset: DatasetInput) -> str:
         found = conn.execute(
@@ -485,6 +479,12 @@ class SqlTrackingStore(TrackingStore):
             )
         )
         return dataset_id
+
+
+def _insert_metrics_sql(paramstyle: str) -> str:
+    marker = "?" if paramstyle == "qmark" else "%s"
+    placeholders = ", ".join([marker] * 6)
+    return f"INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan) VALUES ({placeholders})"
 
 
 def _merge_latest_metric(excluded: Any, table: Any) -> dict[str, Any]:

@@ -66,19 +66,25 @@ def validate_metrics(metrics: Sequence[Metric]) -> None:
             f"metrics: a batch holds at most {MAX_BATCH_METRICS} points, got {len(metrics)}",
             details={"field": "metrics"},
         )
+    checked_keys: set[str] = set()
     for index, metric in enumerate(metrics):
-        field = f"metrics[{index}]"
-        validate_key(metric.key, f"{field}.key")
-        if not isinstance(metric.value, float) or isinstance(metric.value, bool):
-            raise InvalidInputError(f"{field}.value must be a number", details={"field": f"{field}.value"})
-        if not isinstance(metric.step, int) or isinstance(metric.step, bool) or abs(metric.step) > INT64_MAX:
+        # Batches repeat a few keys many times: check each distinct key once.
+        if metric.key not in checked_keys:
+            validate_key(metric.key, f"metrics[{index}].key")
+            checked_keys.add(metric.key)
+        value, step, timestamp = metric.value, metric.step, metric.timestamp
+        if not isinstance(value, float):
             raise InvalidInputError(
-                f"{field}.step must be a 64-bit integer", details={"field": f"{field}.step"}
+                f"metrics[{index}].value must be a number", details={"field": f"metrics[{index}].value"}
             )
-        if not isinstance(metric.timestamp, int) or not 0 <= metric.timestamp <= INT64_MAX:
+        if not isinstance(step, int) or isinstance(step, bool) or not -INT64_MAX <= step <= INT64_MAX:
             raise InvalidInputError(
-                f"{field}.timestamp must be epoch milliseconds (a non-negative integer)",
-                details={"field": f"{field}.timestamp"},
+                f"metrics[{index}].step must be a 64-bit integer", details={"field": f"metrics[{index}].step"}
+            )
+        if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp <= INT64_MAX:
+            raise InvalidInputError(
+                f"metrics[{index}].timestamp must be epoch milliseconds (a non-negative integer)",
+                details={"field": f"metrics[{index}].timestamp"},
             )
 
 

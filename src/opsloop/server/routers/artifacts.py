@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import anyio.from_thread
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from opsloop.server.deps import ArtifactsDep
+from opsloop.server.responses import JsonResponse
 from opsloop.server.schemas import ArtifactList, ArtifactPublic
 from opsloop.server.serialize import artifact_json
 from opsloop.storage.artifacts import clean_relative_path
@@ -23,15 +24,13 @@ UPLOAD_MARKER = "/artifacts/files/"
 @router.get("", response_model=ArtifactList)
 def list_artifacts(
     run_id: str, artifacts: ArtifactsDep, path: str = "", recursive: bool = False
-) -> ORJSONResponse:
+) -> JsonResponse:
     found = artifacts.walk(run_id, path) if recursive else artifacts.list(run_id, path)
-    return ORJSONResponse({"artifacts": [artifact_json(item) for item in found]})
+    return JsonResponse({"artifacts": [artifact_json(item) for item in found]})
 
 
 @router.put("/files/{path:path}", status_code=201, response_model=ArtifactPublic)
-async def upload_artifact(
-    run_id: str, path: str, request: Request, artifacts: ArtifactsDep
-) -> ORJSONResponse:
+async def upload_artifact(run_id: str, path: str, request: Request, artifacts: ArtifactsDep) -> JsonResponse:
     relative = clean_relative_path(path, allow_empty=False)
     body = request.stream().__aiter__()
 
@@ -53,7 +52,7 @@ async def upload_artifact(
         return artifacts.upload(run_id, relative, chunks())
 
     info = await anyio.to_thread.run_sync(write)
-    return ORJSONResponse(artifact_json(info), status_code=201)
+    return JsonResponse(artifact_json(info), status_code=201)
 
 
 @router.get("/files/{path:path}")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import ORJSONResponse
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from opsloop.core.clock import now_ms
-from opsloop.core.floats import float_from_json
 from opsloop.errors import InvalidInputError
+from opsloop.server.batch_body import read_log_batch
 from opsloop.server.deps import StoreDep, WorkspaceDep
+from opsloop.server.openapi import inline_schema
+from opsloop.server.responses import JsonResponse
 from opsloop.server.schemas import (
     LogBatch,
     LogInputs,
@@ -23,13 +25,14 @@ from opsloop.server.schemas import (
     RunUpdate,
 )
 from opsloop.server.serialize import history_json, run_info_json, run_json, run_page_json
-from opsloop.tracking.entities import DatasetInput, Metric
+from opsloop.tracking.entities import DatasetInput
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+_BATCH = inline_schema(LogBatch)
 
 
 @router.post("", status_code=201, response_model=RunInfoPublic)
-def create_run(body: RunCreate, store: StoreDep, workspace: WorkspaceDep) -> ORJSONResponse:
+def create_run(body: RunCreate, store: StoreDep, workspace: WorkspaceDep) -> JsonResponse:
     if (body.experiment_id is None) == (body.experiment_name is None):
         raise InvalidInputError(
             "give exactly one of experiment_id or experiment_name", details={"field": "experiment_id"}
@@ -49,11 +52,11 @@ def create_run(body: RunCreate, store: StoreDep, workspace: WorkspaceDep) -> ORJ
         tags=body.tags,
         start_time=body.start_time,
     )
-    return ORJSONResponse(run_info_json(info), status_code=201)
+    return JsonResponse(run_info_json(info), status_code=201)
 
 
 @router.post("/search", response_model=RunPagePublic)
-def search_runs(body: RunSearch, store: StoreDep, workspace: WorkspaceDep) -> ORJSONResponse:
+def search_runs(body: RunSearch, store: StoreDep, workspace: WorkspaceDep) -> JsonResponse:
     page = store.search_runs(
         workspace=workspace,
         experiment_ids=body.experiment_ids,
@@ -63,45 +66,41 @@ def search_runs(body: RunSearch, store: StoreDep, workspace: WorkspaceDep) -> OR
         cursor=body.cursor,
         include_archived=body.include_archived,
     )
-    return ORJSONResponse(run_page_json(page))
+    return JsonResponse(run_page_json(page))
 
 
 @router.get("/{run_id}", response_model=RunPublic)
-def get_run(run_id: str, store: StoreDep) -> ORJSONResponse:
-    return ORJSONResponse(run_json(store.get_run(run_id)))
+def get_run(run_id: str, store: StoreDep) -> JsonResponse:
+    return JsonResponse(run_json(store.get_run(run_id)))
 
 
 @router.patch("/{run_id}", response_model=RunInfoPublic)
-def update_run(run_id: str, body: RunUpdate, store: StoreDep) -> ORJSONResponse:
+def update_run(run_id: str, body: RunUpdate, store: StoreDep) -> JsonResponse:
     info = store.update_run(run_id, status=body.status, end_time=body.end_time, name=body.name)
-    return ORJSONResponse(run_info_json(info))
+    return JsonResponse(run_info_json(info))
 
 
 @router.post("/{run_id}/archive", response_model=RunInfoPublic)
-def archive_run(run_id: str, store: StoreDep) -> ORJSONResponse:
-    return ORJSONResponse(run_info_json(store.set_run_archived(run_id, True)))
+def archive_run(run_id: str, store: StoreDep) -> JsonResponse:
+    return JsonResponse(run_info_json(store.set_run_archived(run_id, True)))
 
 
 @router.post("/{run_id}/restore", response_model=RunInfoPublic)
-def restore_run(run_id: str, store: StoreDep) -> ORJSONResponse:
-    return ORJSONResponse(run_info_json(store.set_run_archived(run_id, False)))
+def restore_run(run_id: str, store: StoreDep) -> JsonResponse:
+    return JsonResponse(run_info_json(store.set_run_archived(run_id, False)))
 
 
-@router.post("/{run_id}/batch", status_code=204)
-def log_batch(run_id: str, body: LogBatch, store: StoreDep) -> None:
-    now = now_ms()
-    metrics = []
-    for index, point in enumerate(body.metrics):
-        try:
-            value = float_from_json(point.value)
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"metrics[{index}].value: {exc}", details={"field": f"metrics[{index}].value"}
-            ) from exc
-        metrics.append(
-            Metric(point.key, value, point.step, point.timestamp if point.timestamp is not None else now)
-        )
-    store.log_batch(run_id, metrics=metrics, params=body.params, tags=body.tags)
+@router.post(
+    "/{run_id}/batch",
+    status_code=204,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH}}}},
+)
+async def log_batch(run_id: str, request: Request, store: StoreDep) -> Response:
+    """Log metrics, params and tags atomically (see `LogBatch` for the body)."""
+    raw = await request.body()
+    metrics, params, tags = read_log_batch(raw, now_ms())
+    await run_in_threadpool(store.log_batch, run_id, metrics=metrics, params=params, tags=tags)
+    return Response(status_code=204)
 
 
 @router.delete("/{run_id}/tags/{key:path}", status_code=204)
@@ -138,8 +137,8 @@ def metric_history(
     method: Literal["minmax", "lttb"] = "minmax",
     min_step: int | None = None,
     max_step: int | None = None,
-) -> ORJSONResponse:
+) -> JsonResponse:
     history = store.get_metric_history(
         run_id, key, max_points=max_points, method=method, min_step=min_step, max_step=max_step
     )
-    return ORJSONResponse(history_json(history))
+    return JsonResponse(history_json(history))

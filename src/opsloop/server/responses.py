@@ -1,0 +1,18 @@
+"""`JsonResponse`: JSON rendered by orjson (fast, and it refuses NaN, which we encode ourselves).
+
+FastAPI deprecated its JsonResponse; this is the same few lines, owned here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+
+class JsonResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
