@@ -6,10 +6,11 @@ import sys
 
 import typer
 from pydantic import ValidationError
+from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from opsloop.cli import db, experiments, runs, up
-from opsloop.cli.output import error_console
+from opsloop.cli.output import error_console, print_error
 from opsloop.errors import OpsloopError
 
 app = typer.Typer(
@@ -30,20 +31,16 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except OpsloopError as error:
-        first_line = error.message.splitlines()[0] if error.message else error.code
-        error_console.print(f"[bold red]error:[/] {first_line}", highlight=False, soft_wrap=True)
-        if "\n" in error.message:
-            error_console.print(error.message.split("\n", 1)[1], highlight=False, soft_wrap=True)
-        sys.exit(2 if error.code != "unavailable" else 3)
+        first_line, _, pointer = (error.message or error.code).partition("\n")
+        print_error(first_line)
+        if pointer:  # a query error's caret line under the offending position
+            error_console.print(Text(pointer), soft_wrap=True)
+        sys.exit(3 if error.code == "unavailable" else 2)
     except ValidationError as error:
-        error_console.print(
-            f"[bold red]error:[/] invalid setting: {error.errors()[0]['msg']}", highlight=False
-        )
+        print_error(f"invalid setting: {error.errors()[0]['msg']}")
         sys.exit(2)
     except SQLAlchemyError as error:
-        error_console.print(
-            f"[bold red]error:[/] database error: {str(error).splitlines()[0]}", highlight=False
-        )
+        print_error(f"database error: {str(error).splitlines()[0]}")
         sys.exit(3)
 
 

@@ -8,11 +8,9 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from opsloop.cli.output import console
 from opsloop.config import load_settings
-from opsloop.server.app import create_app
 from opsloop.tracking.factory import open_store
 
 
@@ -28,6 +26,11 @@ def up(
     log_level: Annotated[str | None, typer.Option(help="uvicorn log level.")] = None,
 ) -> None:
     """Start the opsloop server: applies migrations, prints the URL, stops cleanly on Ctrl-C / SIGTERM."""
+    # Imported here so that every other command starts without loading the web stack.
+    import uvicorn
+
+    from opsloop.server.app import create_app
+
     settings = load_settings(host=host, port=port, home=home, database_url=database_url, log_level=log_level)
     settings.home.mkdir(parents=True, exist_ok=True)
     store = open_store(settings, migrate=True)

@@ -58,6 +58,12 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JsonRespons
     assert isinstance(exc, RequestValidationError)
     problems = []
     for problem in exc.errors():
+        if problem.get("type") == "json_invalid":
+            # FastAPI's location is ("body", byte offset): name the body, keep the offset in the message.
+            position = (problem.get("loc") or ("body", "?"))[-1]
+            reason = (problem.get("ctx") or {}).get("error", "invalid JSON")
+            problems.append({"field": "body", "message": f"not valid JSON ({reason} at byte {position})"})
+            continue
         field = _field_name(problem.get("loc", ()))
         problems.append({"field": field, "message": str(problem.get("msg", "invalid"))})
     first = problems[0] if problems else {"field": "body", "message": "invalid request"}

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from fastapi import HTTPException
 
-from opsloop.errors import PayloadTooLargeError
 from opsloop.server.errors import error_body
 
 Scope = MutableMapping[str, Any]
@@ -18,8 +18,14 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _TooLarge(PayloadTooLargeError):
-    """Raised inside the app while reading the body; its error handler answers 413."""
+class _TooLarge(HTTPException):
+    """Raised inside the app while reading the body; the HTTP error handler answers 413.
+
+    An HTTPException, not an OpsloopError: FastAPI re-raises HTTPExceptions met while it reads a
+    request body but turns any other error into "400 error parsing the body"."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"request body is larger than {limit} bytes")
 
 
 class BodySizeLimit:
@@ -50,7 +56,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge(f"request body is larger than {limit} bytes", details={"limit": limit})
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsloop.tracking.entities import RunStatus
+from opsloop.tracking.validation import INT64_MAX
 
 JsonFloat = float | Literal["NaN", "Infinity", "-Infinity"]
 
@@ -53,12 +54,12 @@ class RunCreate(Strict):
     git_dirty: bool | None = None
     parent_run_id: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
-    start_time: int | None = Field(default=None, ge=0)
+    start_time: int | None = Field(default=None, ge=0, le=INT64_MAX)
 
 
 class RunUpdate(Strict):
     status: RunStatus | None = None
-    end_time: int | None = Field(default=None, ge=0)
+    end_time: int | None = Field(default=None, ge=0, le=INT64_MAX)
     name: str | None = Field(default=None, min_length=1, max_length=256)
 
 
@@ -84,7 +85,7 @@ class DatasetIn(Strict):
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     profile: dict[str, Any] | None = None
     preview: list[dict[str, Any]] | None = None
-    num_rows: int | None = Field(default=None, ge=0)
+    num_rows: int | None = Field(default=None, ge=0, le=INT64_MAX)
     tags: dict[str, str] = Field(default_factory=dict)
 
 

@@ -57,12 +57,13 @@ def search_runs(
             _after(order_columns, [key.descending for key in order_keys], position.values, position.last_id)
         )
 
-    ordering: list[Any] = []
-    for column, key in zip(order_columns, order_keys, strict=True):
-        ordering.append((column.desc() if key.descending else column.asc()).nulls_last())
-    ordering.append(t.runs.c.id.asc())
-
+    # Order by the selected labels, so each sort key's subquery runs once per row, not twice.
     labelled = [column.label(f"k{index}") for index, column in enumerate(order_columns)]
+    ordering: list[Any] = [
+        (label.desc() if key.descending else label.asc()).nulls_last()
+        for label, key in zip(labelled, order_keys, strict=True)
+    ]
+    ordering.append(t.runs.c.id.asc())
     query = select(t.runs.c.id, *labelled).where(and_(*conditions)).order_by(*ordering).limit(max_results + 1)
     rows = conn.execute(query).all()
     page, more = rows[:max_results], len(rows) > max_results

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from opsloop.server.deps import ArtifactsDep
 from opsloop.server.responses import JsonResponse
 from opsloop.server.schemas import ArtifactList, ArtifactPublic
-from opsloop.server.serialize import artifact_json
+from opsloop.tracking.serialize import artifact_json
 from opsloop.storage.artifacts import clean_relative_path
 from opsloop.tracking.entities import ArtifactInfo
 

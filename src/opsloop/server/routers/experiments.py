@@ -8,7 +8,7 @@ from opsloop.errors import NotFoundError
 from opsloop.server.deps import StoreDep, WorkspaceDep
 from opsloop.server.responses import JsonResponse
 from opsloop.server.schemas import ExperimentCreate, ExperimentList, ExperimentPublic, ExperimentUpdate
-from opsloop.server.serialize import experiment_json
+from opsloop.tracking.serialize import experiment_json
 
 router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"])
 

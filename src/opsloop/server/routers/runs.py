@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from opsloop.core.clock import now_ms
-from opsloop.errors import InvalidInputError
+from opsloop.errors import InvalidInputError, NotFoundError
 from opsloop.server.batch_body import read_log_batch
 from opsloop.server.deps import StoreDep, WorkspaceDep
 from opsloop.server.openapi import inline_schema
@@ -24,8 +24,9 @@ from opsloop.server.schemas import (
     RunSearch,
     RunUpdate,
 )
-from opsloop.server.serialize import history_json, run_info_json, run_json, run_page_json
+from opsloop.tracking.serialize import history_json, run_info_json, run_json, run_page_json
 from opsloop.tracking.entities import DatasetInput
+from opsloop.tracking.validation import INT64_MAX, validate_name, validate_tags
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 _BATCH = inline_schema(LogBatch)
@@ -40,6 +41,16 @@ def create_run(body: RunCreate, store: StoreDep, workspace: WorkspaceDep) -> Jso
     experiment_id = body.experiment_id
     if experiment_id is None:
         assert body.experiment_name is not None
+        # Check the run's own fields first, so a bad request does not leave a new experiment behind.
+        if body.name is not None:
+            validate_name(body.name, "name")
+        validate_tags(body.tags)
+        if body.parent_run_id is not None:
+            try:
+                store.get_run(body.parent_run_id)
+            except NotFoundError as exc:
+                exc.details["field"] = "parent_run_id"
+                raise
         experiment_id = store.get_or_create_experiment(body.experiment_name, workspace=workspace).id
     info = store.create_run(
         experiment_id,
@@ -135,8 +146,8 @@ def metric_history(
     store: StoreDep,
     max_points: Annotated[int | None, Query(ge=4, le=100_000)] = None,
     method: Literal["minmax", "lttb"] = "minmax",
-    min_step: int | None = None,
-    max_step: int | None = None,
+    min_step: Annotated[int | None, Query(ge=-INT64_MAX, le=INT64_MAX)] = None,
+    max_step: Annotated[int | None, Query(ge=-INT64_MAX, le=INT64_MAX)] = None,
 ) -> JsonResponse:
     history = store.get_metric_history(
         run_id, key, max_points=max_points, method=method, min_step=min_step, max_step=max_step

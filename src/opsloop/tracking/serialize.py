@@ -1,4 +1,5 @@
-"""Entities to JSON-ready dicts (floats in the protobuf JSON mapping: "NaN", "Infinity")."""
+"""Tracking entities as JSON-ready dicts, shared by the API and the CLI (floats in the protobuf
+JSON mapping: "NaN", "Infinity", "-Infinity")."""
 
 from __future__ import annotations
 
