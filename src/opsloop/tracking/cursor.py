@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from opsloop.core.floats import float_from_json, float_to_json
 from opsloop.errors import InvalidInputError
 
 
@@ -27,8 +29,21 @@ def query_fingerprint(*parts: object) -> str:
     return hashlib.sha256(orjson.dumps([str(part) for part in parts])).hexdigest()[:16]
 
 
+def _encode_value(value: Any) -> Any:
+    # JSON has no infinity (orjson would write null, which means "missing" here).
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": float_to_json(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return float_from_json(value["$float"])
+    return value
+
+
 def encode_cursor(values: Sequence[Any], last_id: str, fingerprint: str) -> str:
-    payload = orjson.dumps({"v": list(values), "id": last_id, "q": fingerprint})
+    payload = orjson.dumps({"v": [_encode_value(value) for value in values], "id": last_id, "q": fingerprint})
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
@@ -36,7 +51,7 @@ def decode_cursor(text: str, fingerprint: str) -> Cursor:
     try:
         padded = text + "=" * (-len(text) % 4)
         payload = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        values, last_id, query = payload["v"], payload["id"], payload["q"]
+        values, last_id, query = [_decode_value(item) for item in payload["v"]], payload["id"], payload["q"]
         if not isinstance(values, list) or not isinstance(last_id, str):
             raise TypeError("malformed")
     except (ValueError, TypeError, KeyError, orjson.JSONDecodeError) as exc:
