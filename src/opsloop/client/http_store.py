@@ -28,6 +28,7 @@ from opsloop.tracking.entities import (
     RunStatus,
 )
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
+from opsloop.tracking.validation import validate_metrics, validate_workspace
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -57,7 +58,8 @@ class HttpTrackingStore(TrackingStore):
     ) -> Any:
         headers = {"content-type": "application/json"} if json is not None else {}
         if workspace is not None:
-            headers["X-Opsloop-Workspace"] = workspace
+            # Checked here: the server reads an empty header as the default workspace.
+            headers["X-Opsloop-Workspace"] = validate_workspace(workspace)
         try:
             response = self._client.request(
                 method,
@@ -182,6 +184,7 @@ class HttpTrackingStore(TrackingStore):
         params: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
+        validate_metrics(metrics)  # a value that is not a float cannot even be encoded
         body = {
             "metrics": [
                 {"key": m.key, "value": float_to_json(m.value), "step": m.step, "timestamp": m.timestamp}

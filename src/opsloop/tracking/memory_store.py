@@ -110,6 +110,7 @@ class InMemoryTrackingStore(TrackingStore):
         return found
 
     def get_experiment_by_name(self, name: str, *, workspace: str = DEFAULT_WORKSPACE) -> Experiment | None:
+        validate_workspace(workspace)
         with self._lock:
             for experiment in self._experiments.values():
                 if experiment.workspace == workspace and experiment.name == name:
@@ -119,6 +120,7 @@ class InMemoryTrackingStore(TrackingStore):
     def list_experiments(
         self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False
     ) -> list[Experiment]:
+        validate_workspace(workspace)
         with self._lock:
             found = [
                 experiment
@@ -318,6 +320,7 @@ class InMemoryTrackingStore(TrackingStore):
         cursor: str | None = None,
         include_archived: bool = False,
     ) -> RunPage:
+        validate_workspace(workspace)
         validate_max_results(max_results)
         order_items = normalized_order_by(order_by)
         expression = parse_filter(filter)

@@ -95,6 +95,7 @@ class SqlTrackingStore(TrackingStore):
             return self._experiment(conn, experiment_id)
 
     def get_experiment_by_name(self, name: str, *, workspace: str = DEFAULT_WORKSPACE) -> Experiment | None:
+        validate_workspace(workspace)
         with self.database.read() as conn:
             row = conn.execute(
                 select(t.experiments).where(
@@ -108,6 +109,7 @@ class SqlTrackingStore(TrackingStore):
     def list_experiments(
         self, *, workspace: str = DEFAULT_WORKSPACE, include_archived: bool = False
     ) -> list[Experiment]:
+        validate_workspace(workspace)
         query = select(t.experiments).where(t.experiments.c.workspace == workspace)
         if not include_archived:
             query = query.where(t.experiments.c.lifecycle_stage == LifecycleStage.ACTIVE.value)
@@ -330,6 +332,7 @@ class SqlTrackingStore(TrackingStore):
         cursor: str | None = None,
         include_archived: bool = False,
     ) -> RunPage:
+        validate_workspace(workspace)
         with self.database.read() as conn:
             return sql_search.search_runs(
                 conn,
@@ -359,6 +362,7 @@ class SqlTrackingStore(TrackingStore):
 
     def list_artifact_records(self, run_id: str) -> dict[str, tuple[int, str]]:
         with self.database.read() as conn:
+            self._run_row(conn, run_id)
             rows = conn.execute(select(t.artifacts).where(t.artifacts.c.run_id == run_id)).all()
         return {row.path: (row.size, row.sha256) for row in rows}
 

@@ -25,7 +25,12 @@ class LocalArtifactStore(ArtifactStore):
         target = resolve_inside(base, relative)
         if target.is_dir():
             raise InvalidInputError(f"artifact path {relative!r} is a folder", details={"field": "path"})
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise InvalidInputError(
+                f"artifact path {relative!r} is inside a file", details={"field": "path"}
+            ) from exc
         resolve_inside(base, relative)  # re-check: the folders we just made may not be links
         digest = hashlib.sha256()
         size = 0

@@ -19,9 +19,14 @@ class InMemoryArtifactStore(ArtifactStore):
     def write(self, root: str, path: str, chunks: Iterable[bytes]) -> WriteReceipt:
         relative = clean_relative_path(path, allow_empty=False)
         data = b"".join(chunks)
+        parts = relative.split("/")
         with self._lock:
             if any(key[0] == root and key[1].startswith(relative + "/") for key in self._files):
                 raise InvalidInputError(f"artifact path {relative!r} is a folder", details={"field": "path"})
+            if any((root, "/".join(parts[:end])) in self._files for end in range(1, len(parts))):
+                raise InvalidInputError(
+                    f"artifact path {relative!r} is inside a file", details={"field": "path"}
+                )
             self._files[(root, relative)] = data
         return WriteReceipt(size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
@@ -29,6 +34,11 @@ class InMemoryArtifactStore(ArtifactStore):
         relative = clean_relative_path(path, allow_empty=False)
         with self._lock:
             data = self._files.get((root, relative))
+            is_folder = data is None and any(
+                key[0] == root and key[1].startswith(relative + "/") for key in self._files
+            )
+        if is_folder:
+            raise InvalidInputError(f"artifact {relative!r} is a folder", details={"field": "path"})
         if data is None:
             raise NotFoundError(f"artifact {relative!r} not found", details={"field": "path"})
         return iter([data[start : start + chunk_size] for start in range(0, len(data), chunk_size)] or [b""])
