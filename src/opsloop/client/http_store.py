@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import orjson
 
 from opsloop.client.errors import raise_for_response
 from opsloop.core.floats import float_from_json, float_to_json
-from opsloop.errors import StoreUnavailableError
+from opsloop.errors import InvalidInputError, StoreUnavailableError
 from opsloop.tracking.entities import (
     ArtifactInfo,
     DatasetInput,
@@ -185,11 +186,15 @@ class HttpTrackingStore(TrackingStore):
         tags: Mapping[str, str] | None = None,
     ) -> None:
         validate_metrics(metrics)  # a value that is not a float cannot even be encoded
-        body = {
-            "metrics": [
+        points: Sequence[Metric] | list[dict[str, Any]] = metrics
+        if not all(map(math.isfinite, (m.value for m in metrics))):
+            # orjson writes NaN and infinity as null; spell them as the JSON mapping does.
+            points = [
                 {"key": m.key, "value": float_to_json(m.value), "step": m.step, "timestamp": m.timestamp}
                 for m in metrics
-            ],
+            ]
+        body = {
+            "metrics": points,  # finite points go as dataclasses, which orjson encodes natively
             "params": dict(params or {}),
             "tags": dict(tags or {}),
         }
@@ -253,8 +258,13 @@ class HttpTrackingStore(TrackingStore):
         return RunPage(runs=[_run(item) for item in page["runs"]], next_cursor=page["next_cursor"])
 
     def record_artifact(self, run_id: str, path: str, size: int, sha256: str) -> None:
-        # The server indexes artifacts itself when they are uploaded through it.
-        del run_id, path, size, sha256
+        """Refused: a client cannot vouch for bytes the server has not seen. The server indexes
+        every file uploaded through `upload_artifact` itself."""
+        del size, sha256
+        raise InvalidInputError(
+            f"record_artifact is not available over HTTP: upload {path!r} of run {run_id!r} instead",
+            details={"field": "path"},
+        )
 
     def list_artifact_records(self, run_id: str) -> dict[str, tuple[int, str]]:
         body = self._call(

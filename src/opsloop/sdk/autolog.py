@@ -34,30 +34,34 @@ def autolog(*, experiment: str = "default", log_models: bool = True, disable: bo
     from sklearn.utils import all_estimators
 
     for _name, cls in all_estimators():
-        if "fit" in cls.__dict__ and cls not in _patched:
-            original = cls.__dict__["fit"]
-            _patched[cls] = original
-            cls.fit = _wrap_fit(original)
+        # Patch the class that defines `fit`: many estimators inherit it (RandomForestRegressor
+        # from BaseForest, GridSearchCV from BaseSearchCV), and those bases are not listed.
+        owner = next((klass for klass in cls.__mro__ if "fit" in klass.__dict__), None)
+        if owner is not None and owner not in _patched:
+            original = owner.__dict__["fit"]
+            _patched[owner] = original
+            owner.fit = _wrap_fit(original)
 
 
 def _wrap_fit(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    def fit(self: Any, X: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # Arguments pass through untouched: some `fit`s take only y (LabelEncoder.fit(y)).
         # A meta-estimator (Pipeline, GridSearchCV) fits inner estimators: log only the outermost.
         if getattr(_state, "depth", 0) > 0:
-            return original(self, X, y, *args, **kwargs)
+            return original(self, *args, **kwargs)
         _state.depth = 1
         try:
-            return _logged_fit(original, self, X, y, *args, **kwargs)
+            return _logged_fit(original, self, *args, **kwargs)
         finally:
             _state.depth = 0
 
     return fit
 
 
-def _logged_fit(
-    original: Callable[..., Any], estimator: Any, X: Any, y: Any, *args: Any, **kwargs: Any
-) -> Any:
+def _logged_fit(original: Callable[..., Any], estimator: Any, *args: Any, **kwargs: Any) -> Any:
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
     parent = active_run()
     name = type(estimator).__name__
     with start_run(
@@ -68,7 +72,7 @@ def _logged_fit(
         tags={"estimator_class": f"{type(estimator).__module__}.{name}", "opsloop.autolog": "sklearn"},
     ) as run:
         run.log_params({key: _short(value) for key, value in estimator.get_params(deep=False).items()})
-        result = original(estimator, X, y, *args, **kwargs)
+        result = original(estimator, *args, **kwargs)
         run.log_metrics(training_metrics(estimator, X, y))
         if _config["log_models"]:
             _log_model(run, estimator)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from opsloop.tracking.entities import ArtifactInfo, Metric, Run, RunInfo, RunSta
 from opsloop.tracking.validation import validate_key
 
 _active = threading.local()
+logger = logging.getLogger("opsloop.sdk")
 
 
 def run_stack() -> list[ActiveRun]:
@@ -136,7 +138,10 @@ class ActiveRun:
         try:
             self.flush()
         except Exception:
-            self.info = self.session.store.update_run(self.info.id, status=RunStatus.FAILED)
+            try:
+                self.info = self.session.store.update_run(self.info.id, status=RunStatus.FAILED)
+            except Exception as error:  # the store may be down too: the lost points are what to report
+                logger.warning("could not mark run %s FAILED: %s", self.info.id, error)
             raise
         self.info = self.session.store.update_run(self.info.id, status=status)
 

@@ -1,7 +1,7 @@
 """The metadata schema as SQLAlchemy Core tables.
 
 The migrations in `storage/migrations/versions` create exactly this schema (a test compares them).
-Instants are epoch milliseconds (BigInteger). A float metric value that is NaN is stored as NULL
+Instants are epoch milliseconds (BigInteger). In `latest_metrics` a NaN value is stored as NULL
 with `is_nan` true, because SQLite turns NaN into NULL anyway; infinities are stored as they are.
 Params and tags keep a `value_num` column holding the value as a number when it is one, so the
 query language can compare them numerically with an index and without parsing in SQL.
@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -100,16 +101,24 @@ tags = Table(
     Index(None, "key", "value_num"),
 )
 
-metrics = Table(
-    "metrics",
+# Metric points are stored in chunks: one row per (run, key, batch) holding the batch's steps,
+# timestamps and values as little-endian int64/int64/float64 arrays. A 1,000-point batch is a few
+# rows instead of 1,000, and a 100,000-point history is read as ~100 blobs; NaN and infinities
+# are stored as the IEEE values they are. Small chunks are merged as they accumulate
+# (`tracking/metric_chunks.py`).
+metric_chunks = Table(
+    "metric_chunks",
     metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("key", KEY, nullable=False),
-    Column("step", BigInteger, nullable=False),
-    Column("timestamp", BigInteger, nullable=False),
-    Column("value", Float),
-    Column("is_nan", Boolean, nullable=False),
-    Index(None, "run_id", "key", "step"),
+    Column("count", Integer, nullable=False),
+    Column("min_step", BigInteger, nullable=False),
+    Column("max_step", BigInteger, nullable=False),
+    Column("steps", LargeBinary, nullable=False),
+    Column("timestamps", LargeBinary, nullable=False),
+    Column("values", LargeBinary, nullable=False),
+    Index(None, "run_id", "key", "id"),
 )
 
 latest_metrics = Table(

@@ -9,7 +9,7 @@ from pathlib import Path
 from opsloop.errors import InvalidInputError, NotFoundError
 from opsloop.storage.artifacts import artifact_store_for, clean_relative_path
 from opsloop.storage.artifacts.base import CHUNK_SIZE, ArtifactStore
-from opsloop.tracking.entities import ArtifactInfo
+from opsloop.tracking.entities import ArtifactInfo, LifecycleStage
 from opsloop.tracking.store import TrackingStore
 
 
@@ -25,7 +25,12 @@ class RunArtifacts:
 
     def upload(self, run_id: str, path: str, chunks: Iterable[bytes]) -> ArtifactInfo:
         relative = clean_relative_path(path, allow_empty=False)
-        artifact_store, root = self._root(run_id)
+        info = self.store.get_run(run_id).info
+        if info.lifecycle_stage is LifecycleStage.ARCHIVED:
+            raise InvalidInputError(
+                f"run {run_id!r} is archived; restore it to log to it", details={"field": "run_id"}
+            )
+        artifact_store, root = artifact_store_for(info.artifact_uri), info.artifact_uri
         receipt = artifact_store.write(root, relative, chunks)
         self.store.record_artifact(run_id, relative, receipt.size, receipt.sha256)
         return ArtifactInfo(path=relative, is_dir=False, size=receipt.size, sha256=receipt.sha256)

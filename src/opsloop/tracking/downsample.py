@@ -23,23 +23,22 @@ def minmax_indices(values: FloatArray, max_points: int) -> IndexArray:
     buckets = (max_points - 2) // 2
     inner = values[1:-1]
     edges = np.linspace(0, len(inner), buckets + 1).astype(np.int64)
-    # NaN must not hide a spike; treat it as neutral for extremes and keep it only if a bucket is all NaN.
-    filled_low = np.where(np.isnan(inner), np.inf, inner)
-    filled_high = np.where(np.isnan(inner), -np.inf, inner)
-    lows = np.minimum.reduceat(filled_low, edges[:-1])
-    highs = np.maximum.reduceat(filled_high, edges[:-1])
-    chosen = [0]
-    for bucket in range(buckets):
-        start, stop = int(edges[bucket]), int(edges[bucket + 1])
-        if stop <= start:
-            continue
-        segment_low = filled_low[start:stop]
-        segment_high = filled_high[start:stop]
-        low_at = start + int(np.argmax(segment_low == lows[bucket]))
-        high_at = start + int(np.argmax(segment_high == highs[bucket]))
-        chosen.extend(sorted({low_at + 1, high_at + 1}))
-    chosen.append(n - 1)
-    return np.unique(np.asarray(chosen, dtype=np.int64))
+    starts, sizes = edges[:-1], np.diff(edges)
+    starts, sizes = starts[sizes > 0], sizes[sizes > 0]
+    # NaN must not hide a spike: it is neutral for the extremes (a bucket of only NaN keeps one).
+    nan = np.isnan(inner)
+    low_filled = np.where(nan, np.inf, inner)
+    high_filled = np.where(nan, -np.inf, inner)
+    bucket_of = np.repeat(np.arange(len(starts)), sizes)
+    lows = np.repeat(np.minimum.reduceat(low_filled, starts), sizes)
+    highs = np.repeat(np.maximum.reduceat(high_filled, starts), sizes)
+    # The first position in each bucket that holds the bucket's min (and max).
+    _, first_low = np.unique(bucket_of[low_filled == lows], return_index=True)
+    low_at = np.flatnonzero(low_filled == lows)[first_low]
+    _, first_high = np.unique(bucket_of[high_filled == highs], return_index=True)
+    high_at = np.flatnonzero(high_filled == highs)[first_high]
+    chosen = np.concatenate(([0], low_at + 1, high_at + 1, [n - 1]))
+    return np.unique(chosen.astype(np.int64))
 
 
 def lttb_indices(x: FloatArray, y: FloatArray, max_points: int) -> IndexArray:

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import Any
-
 import numpy as np
 
 from opsloop.tracking.downsample import lttb_indices, minmax_indices
 from opsloop.tracking.entities import MetricHistory
+from opsloop.tracking.metric_chunks import Points
 from opsloop.tracking.store import DownsampleMethod
 
 
 def build_history(
-    key: str, rows: Sequence[Any], max_points: int | None, method: DownsampleMethod
+    key: str, points: Points, max_points: int | None, method: DownsampleMethod
 ) -> MetricHistory:
-    """Columns from (step, timestamp, value) rows, downsampled when there are more than max_points."""
-    steps = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    timestamps = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-    values = np.fromiter(
-        (math.nan if row[2] is None else row[2] for row in rows), dtype=np.float64, count=len(rows)
-    )
-    total = len(rows)
+    """The points (already in step order) as columns, downsampled when there are more than max_points."""
+    steps, timestamps, values = points.steps, points.timestamps, points.values
+    total = len(points)
     downsampled = max_points is not None and total > max_points
     if downsampled and max_points is not None:
         if method == "lttb":

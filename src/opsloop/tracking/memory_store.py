@@ -4,7 +4,6 @@ for throwaway sessions. Same validation, same query semantics (evaluated in Pyth
 from __future__ import annotations
 
 import dataclasses
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,12 +25,15 @@ from opsloop.tracking.entities import (
     RunStatus,
 )
 from opsloop.tracking.history import build_history
+from opsloop.tracking.metric_chunks import Points, group_by_key
 from opsloop.tracking.naming import default_run_name
 from opsloop.tracking.query import matches, order_value, parse_filter, parse_order_by
 from opsloop.tracking.search_defaults import normalized_order_by, validate_max_results
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
 from opsloop.tracking.summaries import merge_summary, summarize_metrics
 from opsloop.tracking.validation import (
+    validate_datasets,
+    validate_instant,
     validate_key,
     validate_metrics,
     validate_name,
@@ -178,6 +180,7 @@ class InMemoryTrackingStore(TrackingStore):
         start_time: int | None = None,
     ) -> RunInfo:
         clean_tags = validate_tags(tags)
+        validate_instant(start_time, "start_time")
         run_name = validate_name(name, "name") if name is not None else default_run_name()
         with self._lock:
             experiment = self.get_experiment(experiment_id)
@@ -220,6 +223,7 @@ class InMemoryTrackingStore(TrackingStore):
         end_time: int | None = None,
         name: str | None = None,
     ) -> RunInfo:
+        validate_instant(end_time, "end_time")
         with self._lock:
             state = self._state(run_id)
             changes: dict[str, Any] = {}
@@ -278,9 +282,7 @@ class InMemoryTrackingStore(TrackingStore):
             del state.tags[key]
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
-        for index, dataset in enumerate(datasets):
-            validate_name(dataset.name, f"datasets[{index}].name")
-            validate_name(dataset.digest, f"datasets[{index}].digest")
+        validate_datasets(datasets)
         with self._lock:
             state = self._active_state(run_id)
             for dataset in datasets:
@@ -300,14 +302,11 @@ class InMemoryTrackingStore(TrackingStore):
             raise InvalidInputError("max_points must be at least 4", details={"field": "max_points"})
         with self._lock:
             points = list(self._state(run_id).points.get(key, []))
-        points = [
-            point
-            for point in points
-            if (min_step is None or point.step >= min_step) and (max_step is None or point.step <= max_step)
-        ]
-        points.sort(key=lambda point: (point.step, point.timestamp))
-        rows = [(p.step, p.timestamp, None if math.isnan(p.value) else p.value) for p in points]
-        return build_history(key, rows, max_points, method)
+        selected = group_by_key(points).get(key)
+        ordered = (
+            Points.concat([selected] if selected is not None else []).between(min_step, max_step).sorted()
+        )
+        return build_history(key, ordered, max_points, method)
 
     def search_runs(
         self,

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, select, update
+from sqlalchemy import Connection, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from opsloop.core.clock import now_ms
@@ -29,11 +29,14 @@ from opsloop.tracking.entities import (
     RunStatus,
 )
 from opsloop.tracking.history import build_history
+from opsloop.tracking.metric_chunks import read_points, write_points
 from opsloop.tracking.naming import default_run_name
 from opsloop.tracking.sql_rows import experiment_from_row, load_experiment_tags, load_runs, run_info_from_row
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
 from opsloop.tracking.summaries import summarize_metrics
 from opsloop.tracking.validation import (
+    validate_datasets,
+    validate_instant,
     validate_key,
     validate_metrics,
     validate_name,
@@ -171,6 +174,7 @@ class SqlTrackingStore(TrackingStore):
         start_time: int | None = None,
     ) -> RunInfo:
         clean_tags = validate_tags(tags)
+        validate_instant(start_time, "start_time")
         run_name = validate_name(name, "name") if name is not None else default_run_name()
         run_id = new_id()
         with self.database.write() as conn:
@@ -219,6 +223,7 @@ class SqlTrackingStore(TrackingStore):
         end_time: int | None = None,
         name: str | None = None,
     ) -> RunInfo:
+        validate_instant(end_time, "end_time")
         values: dict[str, Any] = {}
         if status is not None:
             values["status"] = RunStatus(status).value
@@ -274,9 +279,7 @@ class SqlTrackingStore(TrackingStore):
                 raise NotFoundError(f"run {run_id!r} has no tag {key!r}", details={"field": "key"})
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
-        for index, dataset in enumerate(datasets):
-            validate_name(dataset.name, f"datasets[{index}].name")
-            validate_name(dataset.digest, f"datasets[{index}].digest")
+        validate_datasets(datasets)
         with self.database.write() as conn:
             run = self._active_run_row(conn, run_id)
             for dataset in datasets:
@@ -306,20 +309,10 @@ class SqlTrackingStore(TrackingStore):
     ) -> MetricHistory:
         if max_points is not None and max_points < 4:
             raise InvalidInputError("max_points must be at least 4", details={"field": "max_points"})
-        conditions = [t.metrics.c.run_id == run_id, t.metrics.c.key == key]
-        if min_step is not None:
-            conditions.append(t.metrics.c.step >= min_step)
-        if max_step is not None:
-            conditions.append(t.metrics.c.step <= max_step)
-        query = (
-            select(t.metrics.c.step, t.metrics.c.timestamp, t.metrics.c.value)
-            .where(and_(*conditions))
-            .order_by(t.metrics.c.step, t.metrics.c.timestamp)
-        )
         with self.database.read() as conn:
             self._run_row(conn, run_id)
-            rows = conn.execute(query).all()
-        return build_history(key, rows, max_points, method)
+            points = read_points(conn, run_id, key, min_step, max_step)
+        return build_history(key, points, max_points, method)
 
     def search_runs(
         self,
@@ -432,14 +425,7 @@ class SqlTrackingStore(TrackingStore):
         insert_ignoring_conflicts(conn, t.params, fresh)
 
     def _write_metrics(self, conn: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
-        # The hottest write path: a plain DBAPI executemany of tuples skips SQLAlchemy's
-        # per-row parameter processing, which costs more than SQLite's insert itself.
-        isnan = math.isnan
-        rows = [
-            (run_id, m.key, m.step, m.timestamp, None if isnan(m.value) else m.value, isnan(m.value))
-            for m in metrics
-        ]
-        conn.exec_driver_sql(_insert_metrics_sql(conn.dialect.paramstyle), rows)
+        write_points(conn, run_id, metrics)
         summaries = summarize_metrics(metrics)
         latest = [
             {
@@ -483,12 +469,6 @@ class SqlTrackingStore(TrackingStore):
             )
         )
         return dataset_id
-
-
-def _insert_metrics_sql(paramstyle: str) -> str:
-    marker = "?" if paramstyle == "qmark" else "%s"
-    placeholders = ", ".join([marker] * 6)
-    return f"INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan) VALUES ({placeholders})"
 
 
 def _merge_latest_metric(excluded: Any, table: Any) -> dict[str, Any]:

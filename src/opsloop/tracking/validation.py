@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from opsloop.errors import InvalidInputError
-from opsloop.tracking.entities import Metric
+from opsloop.tracking.entities import DatasetInput, Metric
 
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -118,3 +118,26 @@ def validate_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
 
 def is_nan(value: float) -> bool:
     return math.isnan(value)
+
+
+def validate_instant(value: int | None, field: str) -> int | None:
+    """An optional epoch-milliseconds instant that fits the 64-bit column."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT64_MAX:
+        raise InvalidInputError(
+            f"{field} must be epoch milliseconds (a non-negative 64-bit integer)", details={"field": field}
+        )
+    return value
+
+
+def validate_datasets(datasets: Sequence[DatasetInput]) -> None:
+    for index, dataset in enumerate(datasets):
+        validate_name(dataset.name, f"datasets[{index}].name")
+        validate_name(dataset.digest, f"datasets[{index}].digest")
+        validate_values(dataset.tags, f"datasets[{index}].tags", MAX_BATCH_TAGS, MAX_TAG_VALUE_LENGTH)
+        if dataset.num_rows is not None and not 0 <= dataset.num_rows <= INT64_MAX:
+            raise InvalidInputError(
+                f"datasets[{index}].num_rows must be a non-negative 64-bit integer",
+                details={"field": f"datasets[{index}].num_rows"},
+            )

@@ -6,9 +6,10 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+from tests.support.server import start_server
+
 from opsloop.client import HttpTrackingStore
 from opsloop.tracking.entities import Metric
-from tests.support.server import start_server
 
 
 def test_up_prints_url_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from multiprocessing.context import ForkServerContext
 from typing import Any
 
 import pytest
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 from tests.integration.tracking.concurrent_writer import EXPERIMENT, METRIC_KEYS, Target, loss, write_runs
 from tests.integration.tracking.conftest import new_workspace
 from tests.support.server import LiveServer
@@ -25,6 +25,7 @@ from opsloop.storage import tables as t
 from opsloop.storage.database import Database
 from opsloop.storage.migrations import upgrade
 from opsloop.tracking.entities import RunStatus
+from opsloop.tracking.metric_chunks import read_points
 
 WORKERS = 16
 RUNS_PER_WORKER = 2
@@ -85,18 +86,16 @@ def assert_stored_exactly(database_url: str, workspace: str, acknowledged: list[
                     t.params.c.run_id.in_(run_ids)
                 )
             ).all()
-            metric_groups = conn.execute(
-                select(
-                    t.metrics.c.run_id,
-                    t.metrics.c.key,
-                    func.count(),
-                    func.count(distinct(t.metrics.c.step)),
-                    func.min(t.metrics.c.step),
-                    func.max(t.metrics.c.step),
-                )
-                .where(t.metrics.c.run_id.in_(run_ids))
-                .group_by(t.metrics.c.run_id, t.metrics.c.key)
+            pairs = conn.execute(
+                select(t.metric_chunks.c.run_id, t.metric_chunks.c.key)
+                .where(t.metric_chunks.c.run_id.in_(run_ids))
+                .distinct()
             ).all()
+            metric_groups = []
+            for run_id, key in pairs:
+                points = read_points(conn, run_id, key, None, None)
+                steps = points.steps.tolist()
+                metric_groups.append((run_id, key, len(steps), len(set(steps)), min(steps), max(steps)))
             latest = conn.execute(
                 select(t.latest_metrics).where(t.latest_metrics.c.run_id.in_(run_ids))
             ).all()

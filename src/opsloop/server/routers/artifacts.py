@@ -13,9 +13,9 @@ from fastapi.responses import StreamingResponse
 from opsloop.server.deps import ArtifactsDep
 from opsloop.server.responses import JsonResponse
 from opsloop.server.schemas import ArtifactList, ArtifactPublic
-from opsloop.tracking.serialize import artifact_json
 from opsloop.storage.artifacts import clean_relative_path
 from opsloop.tracking.entities import ArtifactInfo
+from opsloop.tracking.serialize import artifact_json
 
 router = APIRouter(prefix="/api/v1/runs/{run_id}/artifacts", tags=["artifacts"])
 UPLOAD_MARKER = "/artifacts/files/"

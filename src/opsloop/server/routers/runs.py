@@ -24,8 +24,8 @@ from opsloop.server.schemas import (
     RunSearch,
     RunUpdate,
 )
-from opsloop.tracking.serialize import history_json, run_info_json, run_json, run_page_json
 from opsloop.tracking.entities import DatasetInput
+from opsloop.tracking.serialize import history_json, run_info_json, run_json, run_page_json
 from opsloop.tracking.validation import INT64_MAX, validate_name, validate_tags
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
