@@ -29,7 +29,7 @@ from opsloop.tracking.entities import (
     RunStatus,
 )
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
-from opsloop.tracking.validation import validate_metrics, validate_workspace
+from opsloop.tracking.validation import validate_workspace
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -185,12 +185,12 @@ class HttpTrackingStore(TrackingStore):
         params: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
-        validate_metrics(metrics)  # a value that is not a float cannot even be encoded
+        # The server validates everything (and names the field); the client only has to encode.
         points: Sequence[Metric] | list[dict[str, Any]] = metrics
-        if not all(map(math.isfinite, (m.value for m in metrics))):
+        if not _all_finite(metrics):
             # orjson writes NaN and infinity as null; spell them as the JSON mapping does.
             points = [
-                {"key": m.key, "value": float_to_json(m.value), "step": m.step, "timestamp": m.timestamp}
+                {"key": m.key, "value": _json_value(m.value), "step": m.step, "timestamp": m.timestamp}
                 for m in metrics
             ]
         body = {
@@ -304,6 +304,17 @@ class HttpTrackingStore(TrackingStore):
         except httpx.TransportError as exc:
             raise StoreUnavailableError(f"cannot reach opsloop server at {self.base_url}: {exc}") from exc
         return destination
+
+
+def _all_finite(metrics: Sequence[Metric]) -> bool:
+    try:
+        return all(map(math.isfinite, [metric.value for metric in metrics]))
+    except TypeError:  # not a number: sent as it is, for the server to refuse by name
+        return False
+
+
+def _json_value(value: Any) -> Any:
+    return float_to_json(value) if isinstance(value, float) else value
 
 
 def _experiment(body: dict[str, Any]) -> Experiment:

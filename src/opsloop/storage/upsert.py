@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,10 +29,17 @@ def upsert(
     update: ConflictUpdate,
 ) -> None:
     """Insert rows; on a key conflict set the columns that `update(excluded, table)` returns."""
-    if not rows:
-        return
-    statement = _insert(conn, table)
-    statement = statement.on_conflict_do_update(
+    if rows:
+        conn.execute(_upsert_statement(conn.dialect.name, table, tuple(conflict_columns), update), list(rows))
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, table: Table, conflict_columns: tuple[str, ...], update: ConflictUpdate
+) -> Any:
+    # Built once per dialect and table: constructing the ON CONFLICT clause (CASE expressions
+    # and all) costs more than executing it, and the statement itself never changes.
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(
         index_elements=list(conflict_columns), set_=dict(update(statement.excluded, table))
     )
-    conn.execute(statement, list(rows))

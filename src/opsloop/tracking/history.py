@@ -6,7 +6,7 @@ import numpy as np
 
 from opsloop.tracking.downsample import lttb_indices, minmax_indices
 from opsloop.tracking.entities import MetricHistory
-from opsloop.tracking.metric_chunks import Points
+from opsloop.tracking.points import Points
 from opsloop.tracking.store import DownsampleMethod
 
 

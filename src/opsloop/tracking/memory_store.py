@@ -25,12 +25,12 @@ from opsloop.tracking.entities import (
     RunStatus,
 )
 from opsloop.tracking.history import build_history
-from opsloop.tracking.metric_chunks import Points, group_by_key
 from opsloop.tracking.naming import default_run_name
+from opsloop.tracking.points import Points, group_by_key, summarize
 from opsloop.tracking.query import matches, order_value, parse_filter, parse_order_by
 from opsloop.tracking.search_defaults import normalized_order_by, validate_max_results
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
-from opsloop.tracking.summaries import merge_summary, summarize_metrics
+from opsloop.tracking.summaries import merge_summary
 from opsloop.tracking.validation import (
     validate_datasets,
     validate_instant,
@@ -270,8 +270,8 @@ class InMemoryTrackingStore(TrackingStore):
             state.tags.update(clean_tags)
             for metric in metrics:
                 state.points.setdefault(metric.key, []).append(metric)
-            for summary in summarize_metrics(metrics):
-                state.summaries[summary.key] = merge_summary(state.summaries.get(summary.key), summary)
+            for key, points in group_by_key(metrics).items():
+                state.summaries[key] = merge_summary(state.summaries.get(key), summarize(key, points))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         validate_key(key, "key")

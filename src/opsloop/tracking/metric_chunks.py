@@ -8,57 +8,22 @@ of batches. Points keep arrival order inside and across chunks (chunk ids grow),
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection, delete, func, select
 
 from opsloop.storage import tables as t
-from opsloop.tracking.entities import Metric
+from opsloop.tracking.points import Points
 
 STEP = np.dtype("<i8")
 VALUE = np.dtype("<f8")
-SMALL_CHUNK = 1024  # chunks smaller than this are merged once there are MAX_SMALL_CHUNKS of them
+# Chunks of fewer points than this are merged once a key has MAX_SMALL_CHUNKS of them; a chunk
+# of 64+ points already amortises its row well, so batches that size never pay for the check.
+SMALL_CHUNK = 64
 MAX_SMALL_CHUNKS = 32
-
-
-@dataclass(frozen=True, slots=True)
-class Points:
-    """Parallel arrays of one metric's points."""
-
-    steps: npt.NDArray[np.int64]
-    timestamps: npt.NDArray[np.int64]
-    values: npt.NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    @classmethod
-    def concat(cls, parts: Sequence[Points]) -> Points:
-        if not parts:
-            empty_int = np.empty(0, dtype=np.int64)
-            return cls(empty_int, empty_int.copy(), np.empty(0, dtype=np.float64))
-        return cls(
-            np.concatenate([part.steps for part in parts]),
-            np.concatenate([part.timestamps for part in parts]),
-            np.concatenate([part.values for part in parts]),
-        )
-
-    def sorted(self) -> Points:
-        """Ordered by step, then timestamp; equal points keep arrival order (a stable sort)."""
-        order = np.lexsort((self.timestamps, self.steps))
-        return Points(self.steps[order], self.timestamps[order], self.values[order])
-
-    def between(self, min_step: int | None, max_step: int | None) -> Points:
-        keep = np.ones(len(self), dtype=bool)
-        if min_step is not None:
-            keep &= self.steps >= min_step
-        if max_step is not None:
-            keep &= self.steps <= max_step
-        return Points(self.steps[keep], self.timestamps[keep], self.values[keep])
+_INSERT_CHUNK = t.metric_chunks.insert()
 
 
 def _row(run_id: str, key: str, points: Points) -> dict[str, Any]:
@@ -83,28 +48,11 @@ def _decode(row: Any) -> Points:
     )
 
 
-def group_by_key(metrics: Iterable[Metric]) -> dict[str, Points]:
-    grouped: dict[str, tuple[list[int], list[int], list[float]]] = {}
-    for metric in metrics:
-        steps, timestamps, values = grouped.setdefault(metric.key, ([], [], []))
-        steps.append(metric.step)
-        timestamps.append(metric.timestamp)
-        values.append(metric.value)
-    return {
-        key: Points(
-            np.array(steps, dtype=np.int64),
-            np.array(stamps, dtype=np.int64),
-            np.array(vals, dtype=np.float64),
-        )
-        for key, (steps, stamps, vals) in grouped.items()
-    }
-
-
-def write_points(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
-    grouped = group_by_key(metrics)
-    conn.execute(t.metric_chunks.insert(), [_row(run_id, key, points) for key, points in grouped.items()])
-    for key in grouped:
-        _merge_small_chunks(conn, run_id, key)
+def write_points(conn: Connection, run_id: str, grouped: Mapping[str, Points]) -> None:
+    conn.execute(_INSERT_CHUNK, [_row(run_id, key, points) for key, points in grouped.items()])
+    small_keys = [key for key, points in grouped.items() if len(points) < SMALL_CHUNK]
+    if small_keys:
+        _merge_small_chunks(conn, run_id, small_keys)
 
 
 def read_points(
@@ -122,15 +70,20 @@ def read_points(
     return Points.concat(parts).between(min_step, max_step).sorted()
 
 
-def _merge_small_chunks(conn: Connection, run_id: str, key: str) -> None:
+def _merge_small_chunks(conn: Connection, run_id: str, keys: Sequence[str]) -> None:
     """Bound the number of small chunks a key can have (one point per batch, logged forever)."""
     chunks = t.metric_chunks.c
-    small = (chunks.run_id == run_id) & (chunks.key == key) & (chunks["count"] < SMALL_CHUNK)
-    if conn.execute(select(func.count()).where(small)).scalar_one() < MAX_SMALL_CHUNKS:
-        return
-    rows = conn.execute(
-        select(chunks.id, chunks.steps, chunks.timestamps, chunks["values"]).where(small).order_by(chunks.id)
-    ).all()
-    merged = Points.concat([_decode(row) for row in rows])
-    conn.execute(delete(t.metric_chunks).where(chunks.id.in_([row.id for row in rows])))
-    conn.execute(t.metric_chunks.insert(), [_row(run_id, key, merged)])
+    small = (chunks.run_id == run_id) & chunks.key.in_(keys) & (chunks["count"] < SMALL_CHUNK)
+    counts = conn.execute(select(chunks.key, func.count()).where(small).group_by(chunks.key)).all()
+    for key, count in counts:
+        if count < MAX_SMALL_CHUNKS:
+            continue
+        of_key = small & (chunks.key == key)
+        rows = conn.execute(
+            select(chunks.id, chunks.steps, chunks.timestamps, chunks["values"])
+            .where(of_key)
+            .order_by(chunks.id)
+        ).all()
+        merged = Points.concat([_decode(row) for row in rows])
+        conn.execute(delete(t.metric_chunks).where(chunks.id.in_([row.id for row in rows])))
+        conn.execute(_INSERT_CHUNK, [_row(run_id, key, merged)])

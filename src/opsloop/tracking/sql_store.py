@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, select, update
+from sqlalchemy import Connection, bindparam, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from opsloop.core.clock import now_ms
@@ -31,9 +32,9 @@ from opsloop.tracking.entities import (
 from opsloop.tracking.history import build_history
 from opsloop.tracking.metric_chunks import read_points, write_points
 from opsloop.tracking.naming import default_run_name
+from opsloop.tracking.points import group_by_key, summarize
 from opsloop.tracking.sql_rows import experiment_from_row, load_experiment_tags, load_runs, run_info_from_row
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
-from opsloop.tracking.summaries import summarize_metrics
 from opsloop.tracking.validation import (
     validate_datasets,
     validate_instant,
@@ -44,6 +45,16 @@ from opsloop.tracking.validation import (
     validate_tags,
     validate_workspace,
 )
+
+# Prebuilt: the run lookup precedes every write, and building the statement costs more than running it.
+_RUN_BY_ID = select(t.runs).where(t.runs.c.id == bindparam("run_id"))
+_EXPERIMENT_FOR_RUN = select(
+    t.experiments.c.name,
+    t.experiments.c.workspace,
+    t.experiments.c.artifact_location,
+    t.experiments.c.lifecycle_stage,
+).where(t.experiments.c.id == bindparam("experiment_id"))
+_INSERT_RUN = t.runs.insert()
 
 
 class SqlTrackingStore(TrackingStore):
@@ -178,35 +189,44 @@ class SqlTrackingStore(TrackingStore):
         run_name = validate_name(name, "name") if name is not None else default_run_name()
         run_id = new_id()
         with self.database.write() as conn:
-            experiment = self._experiment(conn, experiment_id)
-            if experiment.archived:
+            experiment = conn.execute(_EXPERIMENT_FOR_RUN, {"experiment_id": experiment_id}).first()
+            if experiment is None:
+                raise NotFoundError(
+                    f"experiment {experiment_id!r} not found", details={"field": "experiment_id"}
+                )
+            if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
                 raise InvalidInputError(
                     f"experiment {experiment.name!r} is archived; restore it to add runs",
                     details={"field": "experiment_id"},
                 )
             if parent_run_id is not None:
                 self._run_row(conn, parent_run_id, field="parent_run_id")
+            info = RunInfo(
+                id=run_id,
+                experiment_id=experiment_id,
+                workspace=experiment.workspace,
+                name=run_name,
+                status=RunStatus.RUNNING,
+                start_time=start_time if start_time is not None else now_ms(),
+                end_time=None,
+                user=user,
+                source=source,
+                git_commit=git_commit,
+                git_dirty=git_dirty,
+                parent_run_id=parent_run_id,
+                artifact_uri=f"{experiment.artifact_location}/{run_id}/artifacts",
+                lifecycle_stage=LifecycleStage.ACTIVE,
+            )
             conn.execute(
-                t.runs.insert().values(
-                    id=run_id,
-                    experiment_id=experiment_id,
-                    workspace=experiment.workspace,
-                    name=run_name,
-                    status=RunStatus.RUNNING.value,
-                    start_time=start_time if start_time is not None else now_ms(),
-                    end_time=None,
-                    user=user,
-                    source=source,
-                    git_commit=git_commit,
-                    git_dirty=git_dirty,
-                    parent_run_id=parent_run_id,
-                    artifact_uri=f"{experiment.artifact_location}/{run_id}/artifacts",
-                    lifecycle_stage=LifecycleStage.ACTIVE.value,
-                )
+                _INSERT_RUN,
+                {
+                    **dataclasses.asdict(info),
+                    "status": info.status.value,
+                    "lifecycle_stage": info.lifecycle_stage.value,
+                },
             )
             self._write_tags(conn, run_id, clean_tags)
-            row = self._run_row(conn, run_id)
-        return run_info_from_row(row)
+        return info
 
     def get_run(self, run_id: str) -> Run:
         with self.database.read() as conn:
@@ -367,7 +387,7 @@ class SqlTrackingStore(TrackingStore):
         return experiment_from_row(row, load_experiment_tags(conn, [experiment_id])[experiment_id])
 
     def _run_row(self, conn: Connection, run_id: str, field: str = "run_id") -> Any:
-        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+        row = conn.execute(_RUN_BY_ID, {"run_id": run_id}).first()
         if row is None:
             raise NotFoundError(f"run {run_id!r} not found", details={"field": field})
         return row
@@ -425,8 +445,9 @@ class SqlTrackingStore(TrackingStore):
         insert_ignoring_conflicts(conn, t.params, fresh)
 
     def _write_metrics(self, conn: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
-        write_points(conn, run_id, metrics)
-        summaries = summarize_metrics(metrics)
+        grouped = group_by_key(metrics)
+        write_points(conn, run_id, grouped)
+        summaries = [summarize(key, points) for key, points in grouped.items()]
         latest = [
             {
                 "run_id": run_id,

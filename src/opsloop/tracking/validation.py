@@ -73,19 +73,31 @@ def validate_metrics(metrics: Sequence[Metric]) -> None:
             validate_key(metric.key, f"metrics[{index}].key")
             checked_keys.add(metric.key)
         value, step, timestamp = metric.value, metric.step, metric.timestamp
-        if not isinstance(value, float):
-            raise InvalidInputError(
-                f"metrics[{index}].value must be a number", details={"field": f"metrics[{index}].value"}
-            )
-        if not isinstance(step, int) or isinstance(step, bool) or not -INT64_MAX <= step <= INT64_MAX:
-            raise InvalidInputError(
-                f"metrics[{index}].step must be a 64-bit integer", details={"field": f"metrics[{index}].step"}
-            )
-        if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp <= INT64_MAX:
-            raise InvalidInputError(
-                f"metrics[{index}].timestamp must be epoch milliseconds (a non-negative integer)",
-                details={"field": f"metrics[{index}].timestamp"},
-            )
+        if (
+            type(value) is float
+            and type(step) is int
+            and type(timestamp) is int
+            and -INT64_MAX <= step <= INT64_MAX
+            and 0 <= timestamp <= INT64_MAX
+        ):
+            continue  # the common case, checked with the cheapest tests
+        _check_point(index, value, step, timestamp)
+
+
+def _check_point(index: int, value: object, step: object, timestamp: object) -> None:
+    if not isinstance(value, float):
+        raise InvalidInputError(
+            f"metrics[{index}].value must be a number", details={"field": f"metrics[{index}].value"}
+        )
+    if not isinstance(step, int) or isinstance(step, bool) or not -INT64_MAX <= step <= INT64_MAX:
+        raise InvalidInputError(
+            f"metrics[{index}].step must be a 64-bit integer", details={"field": f"metrics[{index}].step"}
+        )
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp <= INT64_MAX:
+        raise InvalidInputError(
+            f"metrics[{index}].timestamp must be epoch milliseconds (a non-negative integer)",
+            details={"field": f"metrics[{index}].timestamp"},
+        )
 
 
 def validate_values(
