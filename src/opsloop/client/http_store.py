@@ -19,14 +19,18 @@ from opsloop.tracking.entities import (
     ArtifactInfo,
     DatasetInput,
     Experiment,
-    LifecycleStage,
     Metric,
     MetricHistory,
-    MetricSummary,
     Run,
     RunInfo,
     RunPage,
     RunStatus,
+)
+from opsloop.tracking.serialize import (
+    artifact_from_json,
+    experiment_from_json,
+    run_from_json,
+    run_info_from_json,
 )
 from opsloop.tracking.store import DEFAULT_WORKSPACE, DownsampleMethod, TrackingStore
 from opsloop.tracking.validation import validate_workspace
@@ -84,16 +88,16 @@ class HttpTrackingStore(TrackingStore):
         tags: Mapping[str, str] | None = None,
     ) -> Experiment:
         body = {"name": name, "description": description, "tags": dict(tags or {})}
-        return _experiment(self._call("POST", "/api/v1/experiments", json=body, workspace=workspace))
+        return experiment_from_json(self._call("POST", "/api/v1/experiments", json=body, workspace=workspace))
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        return _experiment(self._call("GET", f"/api/v1/experiments/{quote(experiment_id, safe='')}"))
+        return experiment_from_json(self._call("GET", f"/api/v1/experiments/{quote(experiment_id, safe='')}"))
 
     def get_experiment_by_name(self, name: str, *, workspace: str = DEFAULT_WORKSPACE) -> Experiment | None:
         from opsloop.errors import NotFoundError
 
         try:
-            return _experiment(
+            return experiment_from_json(
                 self._call("GET", f"/api/v1/experiments/by-name/{quote(name, safe='')}", workspace=workspace)
             )
         except NotFoundError:
@@ -105,7 +109,7 @@ class HttpTrackingStore(TrackingStore):
         body = self._call(
             "GET", "/api/v1/experiments", params={"include_archived": include_archived}, workspace=workspace
         )
-        return [_experiment(item) for item in body["experiments"]]
+        return [experiment_from_json(item) for item in body["experiments"]]
 
     def update_experiment(
         self,
@@ -116,13 +120,13 @@ class HttpTrackingStore(TrackingStore):
         tags: Mapping[str, str] | None = None,
     ) -> Experiment:
         body = {"name": name, "description": description, "tags": dict(tags or {})}
-        return _experiment(
+        return experiment_from_json(
             self._call("PATCH", f"/api/v1/experiments/{quote(experiment_id, safe='')}", json=body)
         )
 
     def set_experiment_archived(self, experiment_id: str, archived: bool) -> Experiment:
         action = "archive" if archived else "restore"
-        return _experiment(
+        return experiment_from_json(
             self._call("POST", f"/api/v1/experiments/{quote(experiment_id, safe='')}/{action}")
         )
 
@@ -151,10 +155,10 @@ class HttpTrackingStore(TrackingStore):
             "tags": dict(tags or {}),
             "start_time": start_time,
         }
-        return _run_info(self._call("POST", "/api/v1/runs", json=body))
+        return run_info_from_json(self._call("POST", "/api/v1/runs", json=body))
 
     def get_run(self, run_id: str) -> Run:
-        return _run(self._call("GET", f"/api/v1/runs/{quote(run_id, safe='')}"))
+        return run_from_json(self._call("GET", f"/api/v1/runs/{quote(run_id, safe='')}"))
 
     def update_run(
         self,
@@ -165,7 +169,7 @@ class HttpTrackingStore(TrackingStore):
         name: str | None = None,
     ) -> RunInfo:
         body = {"status": status.value if status is not None else None, "end_time": end_time, "name": name}
-        return _run_info(
+        return run_info_from_json(
             self._call(
                 "PATCH",
                 f"/api/v1/runs/{quote(run_id, safe='')}",
@@ -175,7 +179,7 @@ class HttpTrackingStore(TrackingStore):
 
     def set_run_archived(self, run_id: str, archived: bool) -> RunInfo:
         action = "archive" if archived else "restore"
-        return _run_info(self._call("POST", f"/api/v1/runs/{quote(run_id, safe='')}/{action}"))
+        return run_info_from_json(self._call("POST", f"/api/v1/runs/{quote(run_id, safe='')}/{action}"))
 
     def log_batch(
         self,
@@ -255,7 +259,7 @@ class HttpTrackingStore(TrackingStore):
             "include_archived": include_archived,
         }
         page = self._call("POST", "/api/v1/runs/search", json=body, workspace=workspace)
-        return RunPage(runs=[_run(item) for item in page["runs"]], next_cursor=page["next_cursor"])
+        return RunPage(runs=[run_from_json(item) for item in page["runs"]], next_cursor=page["next_cursor"])
 
     def record_artifact(self, run_id: str, path: str, size: int, sha256: str) -> None:
         """Refused: a client cannot vouch for bytes the server has not seen. The server indexes
@@ -280,7 +284,7 @@ class HttpTrackingStore(TrackingStore):
         except httpx.TransportError as exc:
             raise StoreUnavailableError(f"cannot reach opsloop server at {self.base_url}: {exc}") from exc
         raise_for_response(response)
-        return _artifact(response.json())
+        return artifact_from_json(response.json())
 
     def list_artifacts(self, run_id: str, path: str = "", *, recursive: bool = False) -> list[ArtifactInfo]:
         body = self._call(
@@ -288,7 +292,7 @@ class HttpTrackingStore(TrackingStore):
             f"/api/v1/runs/{quote(run_id, safe='')}/artifacts",
             params={"path": path, "recursive": recursive},
         )
-        return [_artifact(item) for item in body["artifacts"]]
+        return [artifact_from_json(item) for item in body["artifacts"]]
 
     def download_artifact(self, run_id: str, path: str, destination: Path) -> Path:
         url = f"/api/v1/runs/{quote(run_id, safe='')}/artifacts/files/{quote(path)}"
@@ -315,66 +319,6 @@ def _all_finite(metrics: Sequence[Metric]) -> bool:
 
 def _json_value(value: Any) -> Any:
     return float_to_json(value) if isinstance(value, float) else value
-
-
-def _experiment(body: dict[str, Any]) -> Experiment:
-    return Experiment(
-        id=body["id"],
-        workspace=body["workspace"],
-        name=body["name"],
-        description=body["description"],
-        artifact_location=body["artifact_location"],
-        lifecycle_stage=LifecycleStage(body["lifecycle_stage"]),
-        created_at=body["created_at"],
-        updated_at=body["updated_at"],
-        tags=body["tags"],
-    )
-
-
-def _run_info(body: dict[str, Any]) -> RunInfo:
-    return RunInfo(
-        id=body["id"],
-        experiment_id=body["experiment_id"],
-        workspace=body["workspace"],
-        name=body["name"],
-        status=RunStatus(body["status"]),
-        start_time=body["start_time"],
-        end_time=body["end_time"],
-        user=body["user"],
-        source=body["source"],
-        git_commit=body["git_commit"],
-        git_dirty=body["git_dirty"],
-        parent_run_id=body["parent_run_id"],
-        artifact_uri=body["artifact_uri"],
-        lifecycle_stage=LifecycleStage(body["lifecycle_stage"]),
-    )
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float_from_json(value)
-
-
-def _run(body: dict[str, Any]) -> Run:
-    metrics = {
-        key: MetricSummary(
-            key=key,
-            value=float_from_json(item["value"]),
-            step=item["step"],
-            timestamp=item["timestamp"],
-            min=_optional_float(item["min"]),
-            max=_optional_float(item["max"]),
-            count=item["count"],
-        )
-        for key, item in body["metrics"].items()
-    }
-    inputs = tuple(DatasetInput(**item) for item in body["inputs"])
-    return Run(
-        info=_run_info(body["info"]), params=body["params"], tags=body["tags"], metrics=metrics, inputs=inputs
-    )
-
-
-def _artifact(body: dict[str, Any]) -> ArtifactInfo:
-    return ArtifactInfo(path=body["path"], is_dir=body["is_dir"], size=body["size"], sha256=body["sha256"])
 
 
 __all__ = ["HttpTrackingStore"]

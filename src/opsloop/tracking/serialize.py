@@ -1,5 +1,5 @@
-"""Tracking entities as JSON-ready dicts, shared by the API and the CLI (floats in the protobuf
-JSON mapping: "NaN", "Infinity", "-Infinity")."""
+"""Tracking entities to and from their JSON form, shared by the API, the HTTP client and the CLI
+(floats in the protobuf JSON mapping: "NaN", "Infinity", "-Infinity")."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import dataclasses
 import math
 from typing import Any
 
-from opsloop.core.floats import float_to_json
+from opsloop.core.floats import float_from_json, float_to_json
 from opsloop.tracking.entities import (
     ArtifactInfo,
     DatasetInput,
     Experiment,
+    LifecycleStage,
     MetricHistory,
+    MetricSummary,
     Run,
     RunInfo,
     RunPage,
+    RunStatus,
 )
 
 
@@ -109,3 +112,68 @@ def _float_list(values: list[float]) -> list[float | str]:
     if all(map(math.isfinite, values)):
         return values  # type: ignore[return-value]  # the common case, without a copy
     return [float_to_json(value) for value in values]
+
+
+# --- decoding: the JSON forms above back into entities (used by the HTTP client) -------------
+def experiment_from_json(body: dict[str, Any]) -> Experiment:
+    return Experiment(
+        id=body["id"],
+        workspace=body["workspace"],
+        name=body["name"],
+        description=body["description"],
+        artifact_location=body["artifact_location"],
+        lifecycle_stage=LifecycleStage(body["lifecycle_stage"]),
+        created_at=body["created_at"],
+        updated_at=body["updated_at"],
+        tags=body["tags"],
+    )
+
+
+def run_info_from_json(body: dict[str, Any]) -> RunInfo:
+    return RunInfo(
+        id=body["id"],
+        experiment_id=body["experiment_id"],
+        workspace=body["workspace"],
+        name=body["name"],
+        status=RunStatus(body["status"]),
+        start_time=body["start_time"],
+        end_time=body["end_time"],
+        user=body["user"],
+        source=body["source"],
+        git_commit=body["git_commit"],
+        git_dirty=body["git_dirty"],
+        parent_run_id=body["parent_run_id"],
+        artifact_uri=body["artifact_uri"],
+        lifecycle_stage=LifecycleStage(body["lifecycle_stage"]),
+    )
+
+
+def _optional_number(value: Any) -> float | None:
+    return None if value is None else float_from_json(value)
+
+
+def run_from_json(body: dict[str, Any]) -> Run:
+    metrics = {
+        key: MetricSummary(
+            key=key,
+            value=float_from_json(item["value"]),
+            step=item["step"],
+            timestamp=item["timestamp"],
+            min=_optional_number(item["min"]),
+            max=_optional_number(item["max"]),
+            count=item["count"],
+        )
+        for key, item in body["metrics"].items()
+    }
+    inputs = tuple(DatasetInput(**item) for item in body["inputs"])
+    return Run(
+        info=run_info_from_json(body["info"]),
+        params=body["params"],
+        tags=body["tags"],
+        metrics=metrics,
+        inputs=inputs,
+    )
+
+
+def artifact_from_json(body: dict[str, Any]) -> ArtifactInfo:
+    return ArtifactInfo(path=body["path"], is_dir=body["is_dir"], size=body["size"], sha256=body["sha256"])
