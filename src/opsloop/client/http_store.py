@@ -14,7 +14,7 @@ import orjson
 
 from opsloop.client.errors import raise_for_response
 from opsloop.core.floats import float_from_json, float_to_json
-from opsloop.errors import InvalidInputError, StoreUnavailableError
+from opsloop.errors import InvalidInputError, NotFoundError, StoreUnavailableError
 from opsloop.tracking.entities import (
     ArtifactInfo,
     DatasetInput,
@@ -94,8 +94,6 @@ class HttpTrackingStore(TrackingStore):
         return experiment_from_json(self._call("GET", f"/api/v1/experiments/{quote(experiment_id, safe='')}"))
 
     def get_experiment_by_name(self, name: str, *, workspace: str = DEFAULT_WORKSPACE) -> Experiment | None:
-        from opsloop.errors import NotFoundError
-
         try:
             return experiment_from_json(
                 self._call("GET", f"/api/v1/experiments/by-name/{quote(name, safe='')}", workspace=workspace)
