@@ -26,6 +26,8 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
+from _chart import write_ratio_chart
+
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 CACHE = REPO / ".cache" / "bench"
@@ -36,6 +38,8 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 
 
 # --- environment --------------------------------------------------------------------------------
+
+
 def machine() -> str:
     memory_gib = round(psutil.virtual_memory().total / 1024**3)
     return f"{os.cpu_count()} cores, {memory_gib} GiB, Python {platform.python_version()}"
@@ -336,4 +340,5 @@ def write_results(results: dict[str, Any], *, stem: str, title: str) -> tuple[Pa
     md_path = RESULTS / f"{stem}.md"
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     md_path.write_text(results_markdown(results, title))
+    write_ratio_chart(json_path)
     return json_path, md_path
