@@ -25,12 +25,14 @@ _EXPORTS = {
     "flush": "opsloop.sdk.fluent",
     "connect": "opsloop.sdk.session",
     "autolog": "opsloop.sdk.autolog",
+    "load_model": "opsloop.sdk.models",
     "ActiveRun": "opsloop.sdk.run",
 }
 
 if TYPE_CHECKING:
     from opsloop.sdk.autolog import autolog
     from opsloop.sdk.fluent import active_run, end_run, flush, get_run, search_runs, start_run
+    from opsloop.sdk.models import load_model
     from opsloop.sdk.run import ActiveRun
     from opsloop.sdk.session import connect
 
@@ -43,6 +45,7 @@ __all__ = [
     "end_run",
     "flush",
     "get_run",
+    "load_model",
     "search_runs",
     "start_run",
 ]

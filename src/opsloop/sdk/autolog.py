@@ -6,10 +6,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
-import tempfile
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from opsloop.errors import InvalidInputError
@@ -75,7 +73,7 @@ def _logged_fit(original: Callable[..., Any], estimator: Any, *args: Any, **kwar
         result = original(estimator, *args, **kwargs)
         run.log_metrics(training_metrics(estimator, X, y))
         if _config["log_models"]:
-            _log_model(run, estimator)
+            _log_model(run, estimator, X)
         return result
 
 
@@ -112,24 +110,13 @@ def training_metrics(estimator: Any, X: Any, y: Any) -> dict[str, float]:
     return scores
 
 
-def _log_model(run: ActiveRun, estimator: Any) -> None:
-    import json
+def _log_model(run: ActiveRun, estimator: Any, X: Any) -> None:
+    """The fitted estimator as a model package (sklearn flavor, skops), with a 5-row input
+    example so its signature is inferred from the data it was trained on."""
+    from opsloop.sdk.models import log_model
 
-    import joblib
-    import sklearn
-
-    with tempfile.TemporaryDirectory() as folder:
-        model_dir = Path(folder) / "model"
-        model_dir.mkdir()
-        joblib.dump(estimator, model_dir / "model.joblib")
-        manifest = {
-            "flavor": "sklearn",
-            "format": "joblib",
-            "estimator_class": f"{type(estimator).__module__}.{type(estimator).__name__}",
-            "sklearn_version": sklearn.__version__,
-        }
-        (model_dir / "opsloop-model.json").write_text(json.dumps(manifest, indent=2))
-        run.log_artifact(model_dir, artifact_path="model")
+    example = X[:5] if X is not None and hasattr(X, "__getitem__") else None
+    log_model(run, estimator, "model", input_example=example)
 
 
 def _short(value: Any) -> str:

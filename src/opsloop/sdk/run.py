@@ -12,6 +12,7 @@ from typing import Any
 
 from opsloop.core.clock import now_ms
 from opsloop.errors import InvalidInputError
+from opsloop.models.manifest import Manifest
 from opsloop.sdk import datasets
 from opsloop.sdk.session import Session
 from opsloop.storage.artifacts import clean_relative_path
@@ -116,6 +117,13 @@ class ActiveRun:
     ) -> None:
         dataset = datasets.describe(data, name=name, context=context or name, source=source, tags=tags)
         self.session.store.log_inputs(self.info.id, [dataset])
+
+    def log_model(self, model: Any, artifact_path: str = "model", **options: Any) -> Manifest:
+        """Save `model` as a model package (see docs/models.md) under `artifact_path`:
+        `run.log_model(clf, "model", input_example=X[:5])`."""
+        from opsloop.sdk.models import log_model  # sdk.models imports this module
+
+        return log_model(self, model, artifact_path, **options)
 
     # --- reading -----------------------------------------------------------------------------
     def get(self) -> Run:

@@ -170,11 +170,9 @@ def _children(parent_id: str) -> dict[str, str]:
 
 
 def _load_model(run_id: str, folder: Path) -> object:
-    import joblib
-
     files = session.current().download_artifacts(run_id, "model", folder)
-    assert sorted(path.name for path in files) == ["model.joblib", "opsloop-model.json"]
-    return joblib.load(folder / "model.joblib")
+    assert "opsloop-model.yaml" in {path.name for path in files}
+    return ol.load_model(f"runs:/{run_id}/model")
 
 
 @needs_sklearn
