@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,11 +67,9 @@ def start_server(
             raise RuntimeError(
                 f"server exited with {process.returncode}: {(home / 'server.log').read_text()}"
             )
-        try:
+        with contextlib.suppress(httpx.TransportError):  # not listening yet
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return LiveServer(url=url, home=home, process=process, env=env)
-        except httpx.TransportError:
-            pass
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"server did not become healthy in {timeout_s}s: {(home / 'server.log').read_text()}")

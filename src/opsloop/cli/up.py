@@ -46,7 +46,7 @@ def up(
             app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
         )
     except _Stop:
-        pass
+        return  # a requested stop is a clean exit; `finally` still closes the store
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

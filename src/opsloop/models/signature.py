@@ -205,7 +205,7 @@ def _width(data: Any) -> int | None:
 
 
 class _Mistyped(Exception):
-    pass
+    """A column whose values do not fit its declared dtype."""
 
 
 def coerce_column(column: pd.Series[Any], spec: ColumnSpec) -> pd.Series[Any]:

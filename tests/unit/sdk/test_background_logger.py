@@ -204,7 +204,7 @@ def test_nested_runs_get_their_parent() -> None:
                 assert ol.active_run() is grandchild
             assert ol.active_run() is child
         with ol.start_run("nesting", name="unrelated", nested=False) as unrelated:
-            pass
+            assert ol.active_run() is unrelated
     assert parent.info.parent_run_id is None
     assert child.info.parent_run_id == parent.id
     assert grandchild.info.parent_run_id == child.id

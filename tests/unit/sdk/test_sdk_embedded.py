@@ -3,7 +3,6 @@ and scikit-learn autolog."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import uuid
 from collections.abc import Iterator
@@ -159,9 +158,6 @@ def test_logged_dataset_has_schema_profile_and_preview(backend: Session) -> None
 
 
 # --- scikit-learn autolog -----------------------------------------------------------------------
-needs_sklearn = pytest.mark.skipif(
-    importlib.util.find_spec("sklearn") is None, reason="needs opsloop[sklearn]"
-)
 
 
 def _children(parent_id: str) -> dict[str, str]:
@@ -175,7 +171,6 @@ def _load_model(run_id: str, folder: Path) -> object:
     return ol.load_model(f"runs:/{run_id}/model")
 
 
-@needs_sklearn
 def test_autolog_logs_nested_runs_with_params_metrics_and_model(tmp_path: Path) -> None:
     from sklearn.datasets import make_classification, make_regression
     from sklearn.ensemble import RandomForestRegressor
@@ -218,7 +213,6 @@ def test_autolog_logs_nested_runs_with_params_metrics_and_model(tmp_path: Path) 
     assert np.allclose(loaded_regressor.predict(Xr), regressor.predict(Xr))  # type: ignore[attr-defined]
 
 
-@needs_sklearn
 def test_autolog_logs_only_the_outer_fit_of_a_meta_estimator() -> None:
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
@@ -238,7 +232,6 @@ def test_autolog_logs_only_the_outer_fit_of_a_meta_estimator() -> None:
     assert sorted(everything["name"]) == ["GridSearchCV", "search"]
 
 
-@needs_sklearn
 def test_autolog_without_an_active_run_starts_its_own_run() -> None:
     from sklearn.linear_model import LinearRegression
 
@@ -252,7 +245,6 @@ def test_autolog_without_an_active_run_starts_its_own_run() -> None:
     assert frame["metrics.training_r2_score"].iloc[0] == pytest.approx(1.0)
 
 
-@needs_sklearn
 def test_autolog_disable_restores_fit() -> None:
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
