@@ -1,0 +1,1 @@
+"""Model serving: request payloads, prediction endpoints (issue 3, in progress)."""
