@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
-from opsloop.cli import db, experiments, runs, up
+from opsloop.cli import db, experiments, runs, serve, up
 from opsloop.cli.output import error_console, print_error
 from opsloop.errors import OpsloopError
 
@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("up")(up.up)
+app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")

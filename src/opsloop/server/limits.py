@@ -32,7 +32,9 @@ class BodySizeLimit:
     """Refuse bodies over `max_bytes` with 413, except paths under `streaming_prefixes` that
     stream to disk (artifact uploads), which get `max_stream_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_stream_bytes: int, streaming_marker: str) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_stream_bytes: int = 0, streaming_marker: str | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_stream_bytes = max_stream_bytes
@@ -42,7 +44,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_stream_bytes if self.streaming_marker in scope.get("path", "") else self.max_bytes
+        streaming = self.streaming_marker is not None and self.streaming_marker in scope.get("path", "")
+        limit = self.max_stream_bytes if streaming else self.max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _reply_413(send, limit)
