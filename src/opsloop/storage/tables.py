@@ -170,3 +170,82 @@ artifacts = Table(
     Column("sha256", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# --- model registry (migration 0002) -------------------------------------------------------------
+# Opaque JSON (files, signature, lineage, tags) is stored as JSON; metrics keep NaN and infinities
+# as the strings of `core/floats.py`, because PostgreSQL's JSON has no NaN.
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("description", Text),
+    Column("tags", JSON, nullable=False),
+    Column("archived", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("workspace", "name"),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("source_uri", Text, nullable=False),
+    Column("storage_uri", Text, nullable=False),
+    Column("run_id", String(64)),
+    Column("files", JSON, nullable=False),
+    Column("flavor", String(64)),
+    Column("signature", JSON),
+    Column("metrics", JSON, nullable=False),
+    Column("lineage", JSON, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("description", Text),
+    Column("tags", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(256)),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(None, "run_id"),
+)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True),
+    Column("alias", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", String(256), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+registry_audit = Table(
+    "registry_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("model_id", ID, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("alias", String(64)),
+    Column("from_version", Integer),
+    Column("to_version", Integer),
+    Column("from_status", String(32)),
+    Column("to_status", String(32)),
+    Column("actor", String(256), nullable=False),
+    Column("reason", Text),
+    Column("details", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "model_id", "id"),
+)
+
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("model_name", String(256), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "workspace", "id"),
+)

@@ -1,0 +1,1 @@
+"""The model registry: registered models, immutable versions, aliases, audit, gates and events."""
