@@ -26,6 +26,12 @@ class InvalidInputError(OpsloopError):
     code = "invalid_input"
 
 
+class UnprocessableInputError(InvalidInputError):
+    """Well-formed input that does not fit what it is for (e.g. columns a model does not take)."""
+
+    code = "unprocessable_input"
+
+
 class QuerySyntaxError(InvalidInputError):
     """A filter or order-by expression does not parse. `details["position"]` is 0-based."""
 

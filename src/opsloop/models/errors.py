@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from opsloop.errors import InvalidInputError
+from opsloop.errors import InvalidInputError, UnprocessableInputError
 
 
-class SignatureError(InvalidInputError):
+class SignatureError(UnprocessableInputError):
     """Input does not match the model's signature. `details` has `missing`, `extra` and
     `mistyped` (lists of column names) and `problems` (column → reason)."""
 

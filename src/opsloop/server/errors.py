@@ -14,13 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opsloop import errors
-from opsloop.models.errors import SignatureError
 from opsloop.server.responses import JsonResponse
 
 logger = logging.getLogger("opsloop.server")
 
 STATUS_BY_ERROR: dict[type[errors.OpsloopError], int] = {
-    SignatureError: 422,  # well-formed JSON whose columns do not fit the model's signature
+    errors.UnprocessableInputError: 422,  # e.g. columns that do not fit a model's signature
     errors.QuerySyntaxError: 400,
     errors.PathEscapeError: 400,
     errors.InvalidInputError: 400,
